@@ -1,0 +1,78 @@
+"""The `newswatch` command line: a thin click layer over the library.
+
+Each command lives in its own module under `newswatch.commands` and is imported
+only when it runs, so `newswatch --help` stays fast and one broken optional
+dependency cannot take every command down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from typing import Any
+
+import click
+
+from newswatch.exceptions import NewswatchError
+
+# command name -> module in newswatch.commands exposing a click command named `command`
+COMMANDS = {
+    "crawl": "crawl",
+    "run": "run",
+    "demo": "demo",
+    "serve": "serve",
+    "events": "events",
+    "extract": "extract",
+    "reextract": "reextract",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"newswatch.commands.{module_name}")
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: $NEWSWATCH_CONFIG, else ./newswatch.toml).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="newswatch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """Watch news sources for articles on chosen topics.
+
+    Example: newswatch --config newswatch.toml crawl m31
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+    ctx.obj["verbose"] = verbose
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(asctime)s %(levelname)s "
+                        "%(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="newswatch", standalone_mode=False)
+    except NewswatchError as exc:
+        click.echo(f"newswatch: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Load and validate `newswatch.toml` into typed, immutable objects.
+
+Lookup order: an explicit path, else $NEWSWATCH_CONFIG, else ./newswatch.toml.
+Relative paths inside the file are relative to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newswatch.durations import parse_duration
+from newswatch.exceptions import ConfigError
+
+DEFAULT_EVERY = "30m"
+DEFAULT_USER_AGENT = "newswatch (+https://github.com/newswatch/newswatch)"
+DEFAULT_MAX_PAGES = 2  # listing pagination depth: start page + this many "next" pages
+DISCOVERY_KEYS = ("feed", "sitemap", "start", "urls")
+TOP_KEYS = {"db", "events_log", "defaults", "topics", "sources"}
+DEFAULT_KEYS = {"every", "obey_robots", "user_agent", "max_pages", "concurrency",
+                "download_timeout", "max_page_bytes"}
+SOURCE_KEYS = DEFAULT_KEYS | set(DISCOVERY_KEYS) | {"follow"}
+TOPIC_KEYS = {"query"}
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    query: str
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    feed: tuple[str, ...] = ()
+    sitemap: tuple[str, ...] = ()
+    start: tuple[str, ...] = ()
+    follow: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    every: str = DEFAULT_EVERY
+    every_seconds: float = 1800.0
+    obey_robots: bool = True
+    user_agent: str = DEFAULT_USER_AGENT
+    max_pages: int = DEFAULT_MAX_PAGES
+    concurrency: int = 4
+    download_timeout: float = 20.0
+    max_page_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def configured_urls(self) -> tuple[str, ...]:
+        return self.feed + self.sitemap + self.start + self.urls
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    db: Path
+    events_log: Path
+    topics: tuple[Topic, ...] = ()
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def source(self, name: str) -> Source:
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise ConfigError(f"no source named {name!r} (configured: {known})",
+                              path=str(self.path)) from None
+
+    def topic_queries(self) -> dict[str, str]:
+        return {t.name: t.query for t in self.topics}
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("NEWSWATCH_CONFIG")
+    if env:
+        return Path(env)
+    return Path("newswatch.toml")
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = config_path(explicit)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found (use --config PATH or $NEWSWATCH_CONFIG)",
+                          path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict[str, Any], path: Path) -> Config:
+    where = str(path)
+    _reject_unknown(raw, TOP_KEYS, where, None)
+    base = path.parent
+    db = _resolve(base, _string(raw.get("db", "data/newswatch.db"), where, None, "db"))
+    log = _resolve(base, _string(raw.get("events_log", "data/events.jsonl"), where, None,
+                                 "events_log"))
+    defaults = _table(raw.get("defaults", {}), where, "[defaults]", "defaults")
+    _reject_unknown(defaults, DEFAULT_KEYS, where, "[defaults]")
+    topics = tuple(_topic(name, body, where)
+                   for name, body in _table(raw.get("topics", {}), where, None, "topics").items())
+    sources = {name: _source(name, body, defaults, where)
+               for name, body in _table(raw.get("sources", {}), where, None, "sources").items()}
+    return Config(path=path, db=db, events_log=log, topics=topics, sources=sources)
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _reject_unknown(table: dict[str, Any], allowed: set[str], where: str,
+                    section: str | None) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(f"unknown key (allowed: {', '.join(sorted(allowed))})",
+                              path=where, source=section, key=key)
+
+
+def _table(value: Any, where: str, section: str | None, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError("must be a table", path=where, source=section, key=key)
+    return value
+
+
+def _string(value: Any, where: str, section: str | None, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("must be a non-empty string", path=where, source=section, key=key)
+    return value
+
+
+def _string_list(value: Any, where: str, section: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError("must be a string or a list of strings", path=where, source=section,
+                          key=key)
+    return tuple(value)
+
+
+def _topic(name: str, body: Any, where: str) -> Topic:
+    section = f"[topics.{name}]"
+    body = _table(body, where, section, "topics")
+    _reject_unknown(body, TOPIC_KEYS, where, section)
+    query = _string(body.get("query"), where, section, "query")
+    check_fts_query(query, where=where, section=section)
+    return Topic(name=name, query=query)
+
+
+def check_fts_query(query: str, *, where: str = "", section: str | None = None) -> None:
+    """Raise ConfigError if SQLite FTS5 rejects the query syntax."""
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute("CREATE VIRTUAL TABLE t USING fts5(title, text)")
+        con.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,)).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise ConfigError(f"bad FTS5 query {query!r}: {exc}", path=where or None,
+                          source=section, key="query") from None
+    finally:
+        con.close()
+
+
+def _source(name: str, body: Any, defaults: dict[str, Any], where: str) -> Source:
+    section = f"[sources.{name}]"
+    body = _table(body, where, section, "sources")
+    _reject_unknown(body, SOURCE_KEYS, where, section)
+    merged = {**defaults, **body}
+    lists = {k: _string_list(merged.get(k, []), where, section, k)
+             for k in (*DISCOVERY_KEYS, "follow")}
+    if not any(lists[k] for k in DISCOVERY_KEYS):
+        raise ConfigError("needs at least one of feed, sitemap, start, urls", path=where,
+                          source=section, key="feed")
+    for key in DISCOVERY_KEYS:
+        for url in lists[key]:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ConfigError(f"not an http(s) URL: {url!r}", path=where, source=section,
+                                  key=key)
+    for pattern in lists["follow"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"bad regex {pattern!r}: {exc}", path=where, source=section,
+                              key="follow") from None
+    if lists["follow"] and not lists["start"]:
+        raise ConfigError("follow needs start pages to follow links from", path=where,
+                          source=section, key="follow")
+    every = _string(merged.get("every", DEFAULT_EVERY), where, section, "every")
+    try:
+        every_seconds = parse_duration(every)
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=where, source=section, key="every") from None
+    return Source(
+        name=name, **lists, every=every, every_seconds=every_seconds,
+        obey_robots=_bool(merged.get("obey_robots", True), where, section, "obey_robots"),
+        user_agent=_string(merged.get("user_agent", DEFAULT_USER_AGENT), where, section,
+                           "user_agent"),
+        max_pages=_int(merged.get("max_pages", DEFAULT_MAX_PAGES), where, section, "max_pages"),
+        concurrency=_int(merged.get("concurrency", 4), where, section, "concurrency", low=1),
+        download_timeout=float(_number(merged.get("download_timeout", 20.0), where, section,
+                                       "download_timeout")),
+        max_page_bytes=_int(merged.get("max_page_bytes", 10 * 1024 * 1024), where, section,
+                            "max_page_bytes", low=1024),
+    )
+
+
+def _bool(value: Any, where: str, section: str, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError("must be true or false", path=where, source=section, key=key)
+    return value
+
+
+def _int(value: Any, where: str, section: str, key: str, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"must be an integer >= {low}", path=where, source=section, key=key)
+    return value
+
+
+def _number(value: Any, where: str, section: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError("must be a positive number", path=where, source=section, key=key)
+    return float(value)

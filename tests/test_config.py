@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+
+from newswatch.config import load_config
+from newswatch.exceptions import ConfigError
+
+GOOD = """
+db = "data/nw.db"
+events_log = "data/events.jsonl"
+
+[defaults]
+every = "30m"
+
+[topics.nk-russia]
+query = '("north korea" OR pyongyang) AND (russia OR moscow)'
+
+[sources.m31]
+start = ["http://127.0.0.1:8000/category/geopolitics/"]
+follow = ['/\\d{4}/\\d{2}/[a-z0-9-]+/?$']
+every = "1h"
+
+[sources.wj]
+feed = ["http://127.0.0.1:8001/feed/"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newswatch.toml"
+    path.write_text(text)
+    return path
+
+
+def test_good_config_resolves_paths_and_defaults(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, GOOD))
+    assert cfg.db == tmp_path / "data/nw.db"
+    assert cfg.sources["m31"].every_seconds == 3600
+    assert cfg.sources["wj"].every_seconds == 1800
+    assert cfg.sources["wj"].feed == ("http://127.0.0.1:8001/feed/",)
+    assert cfg.topic_queries() == {"nk-russia": cfg.topics[0].query}
+
+
+def test_env_var_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWATCH_CONFIG", str(write(tmp_path, GOOD)))
+    assert set(load_config().sources) == {"m31", "wj"}
+
+
+@pytest.mark.parametrize(
+    ("snippet", "words"),
+    [
+        ('[sources.x]\nfeed = ["http://a/"]\nfedd = 1\n', ["sources.x", "fedd", "unknown key"]),
+        ('[sources.x]\nstart = ["http://a/"]\nfollow = ["(["]\n', ["sources.x", "follow", "regex"]),
+        ('[sources.x]\nfeed = ["http://a/"]\nevery = "5 weeks"\n', ["sources.x", "every"]),
+        ('[sources.x]\nevery = "5m"\n', ["sources.x", "feed, sitemap, start, urls"]),
+        ('[topics.t]\nquery = "north AND"\n', ["topics.t", "query", "FTS5"]),
+        ('[sources.x]\nfeed = ["ftp://a/"]\n', ["sources.x", "feed", "http"]),
+        ("bogus = 1\n", ["bogus", "unknown key"]),
+        ("[sources.x\n", ["not valid TOML"]),
+    ],
+)
+def test_bad_config_names_file_source_and_key(tmp_path: Path, snippet: str,
+                                              words: list[str]) -> None:
+    path = write(tmp_path, snippet)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+    assert "\n" not in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
