@@ -55,9 +55,15 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     ctx.obj["verbose"] = verbose
-    level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(asctime)s %(levelname)s "
-                        "%(name)s: %(message)s")
+    setup_logging(verbose)
+
+
+def setup_logging(verbose: int) -> None:
+    """Warnings from libraries; newswatch's own progress and events always (INFO)."""
+    level = max(logging.WARNING - 10 * verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    logging.getLogger("newswatch").setLevel(min(level, logging.INFO))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,11 +1,24 @@
-"""`newswatch run` (not built yet)."""
+"""`newswatch run`: the daemon."""
 
 import click
 
-from newswatch.exceptions import NewswatchError
+from newswatch.commands.common import config_from
 
 
 @click.command(name="run")
-def command() -> None:
-    """Not built yet."""
-    raise NewswatchError("'newswatch run' is not built yet")
+@click.pass_context
+def command(ctx: click.Context) -> None:
+    """Run the daemon: every source on its own `every`, until SIGINT/SIGTERM.
+
+    One run per source at a time; the first run of each source starts at once.
+    The first SIGINT/SIGTERM lets runs in hand finish and commit (exit 0); a second
+    one stops at once.  Same as `python scheduler.py`.
+
+    Example: newswatch --config newswatch.toml run
+    """
+    import scheduler
+
+    config = config_from(ctx)
+    if not config.sources:
+        raise click.UsageError(f"{config.path}: no [sources.*] configured: nothing to run")
+    ctx.exit(scheduler.serve_forever(config))
