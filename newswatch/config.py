@@ -23,7 +23,9 @@ DEFAULT_MAX_PAGES = 2  # listing pagination depth: start page + this many "next"
 DISCOVERY_KEYS = ("feed", "sitemap", "start", "urls")
 TOP_KEYS = {"db", "events_log", "defaults", "topics", "sources"}
 DEFAULT_KEYS = {"every", "obey_robots", "user_agent", "max_pages", "concurrency",
-                "download_timeout", "max_page_bytes"}
+                "download_timeout", "max_page_bytes", "delay", "retries"}
+DEFAULT_DELAY = 0.5  # seconds between requests to one host: AutoThrottle's start and floor
+DEFAULT_RETRIES = 2  # retries (with backoff) after a 5xx, a 429 or a network error
 SOURCE_KEYS = DEFAULT_KEYS | set(DISCOVERY_KEYS) | {"follow"}
 TOPIC_KEYS = {"query"}
 
@@ -50,6 +52,8 @@ class Source:
     concurrency: int = 4
     download_timeout: float = 20.0
     max_page_bytes: int = 10 * 1024 * 1024
+    delay: float = DEFAULT_DELAY
+    retries: int = DEFAULT_RETRIES
 
     @property
     def configured_urls(self) -> tuple[str, ...]:
@@ -211,7 +215,16 @@ def _source(name: str, body: Any, defaults: dict[str, Any], where: str) -> Sourc
                                        "download_timeout")),
         max_page_bytes=_int(merged.get("max_page_bytes", 10 * 1024 * 1024), where, section,
                             "max_page_bytes", low=1024),
+        delay=_delay(merged.get("delay", DEFAULT_DELAY), where, section),
+        retries=_int(merged.get("retries", DEFAULT_RETRIES), where, section, "retries"),
     )
+
+
+def _delay(value: Any, where: str, section: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError("must be a number >= 0 (seconds)", path=where, source=section,
+                          key="delay")
+    return float(value)
 
 
 def _bool(value: Any, where: str, section: str, key: str) -> bool:

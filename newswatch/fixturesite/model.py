@@ -14,7 +14,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-Block = str | dict[str, str]  # a paragraph, or {"h2": heading}
+# A body block: a paragraph; {"h2": heading}; {"label": run-in bold label, "text": rest of
+# the paragraph}; {"ul": [list items]}.
+Block = str | dict[str, Any]
+
+
+def block_texts(block: Block) -> list[str]:
+    """The text units (paragraphs, list items) a block contributes; none for headings."""
+    if isinstance(block, str):
+        return [block]
+    if "label" in block:
+        return [block["label"] + block["text"]]
+    return list(block.get("ul", []))
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ class ArticleView:
 
     @property
     def paragraphs(self) -> list[str]:
-        return [b for b in self.body if isinstance(b, str)]
+        return [text for block in self.body for text in block_texts(block)]
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.extra.get(key, default)

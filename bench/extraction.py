@@ -1,0 +1,134 @@
+"""Extraction quality and speed on the real pages of aeb-dev, newswatch vs trafilatura defaults.
+
+    .venv/bin/python -m bench.extraction            # table: F1, precision, recall, pages/s
+    .venv/bin/python -m bench.extraction --json     # the same as JSON
+    .venv/bin/python -m bench.extraction --save-predictions out/   # one JSON per extractor
+
+Reads the pages and ground truth from ../shared/aeb-dev (relative to the repo root) and
+scores them with that folder's own score.py (word 4-shingles, per-page P/R averaged).
+Both extractors run in the same process on the same raw bytes, page by page alternately,
+so machine load affects both alike; each page is timed over --repeat runs (best of).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import trafilatura
+
+from extract import extract_page
+
+ROOT = Path(__file__).resolve().parents[1]
+AEB_DIR = ROOT.parent / "shared" / "aeb-dev"
+
+Extractor = Callable[[bytes, str], str]
+
+
+def load_scorer(aeb_dir: Path = AEB_DIR) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("aeb_score", aeb_dir / "score.py")
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(aeb_dir / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_pages(aeb_dir: Path = AEB_DIR) -> dict[str, tuple[str, bytes]]:
+    """id -> (url, raw HTML bytes)."""
+    truth = json.loads((aeb_dir / "ground-truth.json").read_text("utf-8"))
+    return {page_id: (truth[page_id]["url"],
+                      gzip.decompress((aeb_dir / "html" / f"{page_id}.html.gz").read_bytes()))
+            for page_id in sorted(truth)}
+
+
+def newswatch_text(html: bytes, url: str) -> str:
+    result = extract_page(html, url)
+    return result.article.text if result.article else ""
+
+
+def trafilatura_defaults_text(html: bytes, url: str) -> str:
+    return trafilatura.extract(html, url=url) or ""
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "newswatch": newswatch_text,
+    "trafilatura-defaults": trafilatura_defaults_text,
+}
+
+
+def run(pages: dict[str, tuple[str, bytes]], extractors: dict[str, Extractor],
+        repeat: int = 1) -> dict[str, dict[str, Any]]:
+    """Predictions and total best-of-`repeat` seconds per extractor, interleaved per page."""
+    out: dict[str, dict[str, Any]] = {name: {"pred": {}, "seconds": 0.0} for name in extractors}
+    for page_id, (url, html) in pages.items():
+        for name, fn in extractors.items():
+            best = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                text = fn(html, url)
+                best = min(best, time.perf_counter() - start)
+            out[name]["pred"][page_id] = text
+            out[name]["seconds"] += best
+    return out
+
+
+def evaluate(repeat: int = 1, aeb_dir: Path = AEB_DIR,
+             extractors: dict[str, Extractor] | None = None) -> dict[str, dict[str, Any]]:
+    scorer = load_scorer(aeb_dir)
+    truth = scorer.load_truth(aeb_dir / "ground-truth.json")
+    pages = load_pages(aeb_dir)
+    runs = run(pages, extractors or EXTRACTORS, repeat)
+    results: dict[str, dict[str, Any]] = {}
+    for name, data in runs.items():
+        score = scorer.score(truth, data["pred"], sorted(truth), n_bootstrap=200)
+        score.pop("_per_page", None)
+        score["pages_per_second"] = len(pages) / data["seconds"]
+        score["ms_per_page"] = 1000 * data["seconds"] / len(pages)
+        score["predictions"] = data["pred"]
+        results[name] = score
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=1, help="timing runs per page (best of)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--save-predictions", type=Path, metavar="DIR",
+                        help="write DIR/<extractor>.json for score.py --paired")
+    args = parser.parse_args(argv)
+    if not (AEB_DIR / "ground-truth.json").exists():
+        sys.exit(f"bench.extraction: no benchmark pages at {AEB_DIR}")
+    results = evaluate(args.repeat)
+    if args.save_predictions:
+        args.save_predictions.mkdir(parents=True, exist_ok=True)
+        for name, res in results.items():
+            (args.save_predictions / f"{name}.json").write_text(
+                json.dumps(res["predictions"], ensure_ascii=False), "utf-8")
+    for res in results.values():
+        res.pop("predictions")
+    base = results["trafilatura-defaults"]["ms_per_page"]
+    for res in results.values():
+        res["time_vs_trafilatura_defaults"] = res["ms_per_page"] / base
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"aeb-dev: {results['newswatch']['n']} pages, {AEB_DIR}")
+    print(f"{'extractor':<22}{'F1':>8}{'precision':>11}{'recall':>9}{'empty':>7}"
+          f"{'pages/s':>9}{'ms/page':>9}{'time x':>8}")
+    for name, res in results.items():
+        print(f"{name:<22}{res['f1']:>8.4f}{res['precision']:>11.4f}{res['recall']:>9.4f}"
+              f"{res['empty_predictions']:>7}{res['pages_per_second']:>9.1f}"
+              f"{res['ms_per_page']:>9.1f}{res['time_vs_trafilatura_defaults']:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The bridge between the Twisted reactor and the CPU- and disk-bound work of an ingest.
+
+One `IngestService` per process, shared by every crawler in it:
+- extraction runs in a `ProcessPoolExecutor` (both cores), so a 30 ms trafilatura call
+  never stalls the downloader;
+- every store call (reads included) runs on one writer thread, so SQLite sees a single
+  writer and the reactor never blocks on a lock;
+- results come back to the reactor thread as Deferreds.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, TypeVar
+
+from twisted.internet.defer import Deferred
+
+from crawler.reactor import deferred_from_future
+from extract.record import Extraction
+from newswatch.config import Config
+from store import IngestResult, PageState, RawPage, Store
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group; the parent decides how to stop, so the
+    # workers must not die mid-task with a KeyboardInterrupt of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _warm_up() -> bool:
+    import extract  # noqa: F401  (the slow import, done before the first page arrives)
+
+    return True
+
+
+def extract_raw(body: bytes, url: str, content_type: str | None) -> Extraction:
+    """Runs in a worker process: plain data in, plain data out (both picklable)."""
+    from extract import extract_page  # only the workers pay for importing trafilatura
+
+    return extract_page(body, url, content_type)
+
+
+class IngestService:
+    """The store (behind one writer thread) and the extraction worker pool."""
+
+    def __init__(self, db: Path, events_log: Path | None, topics: dict[str, str],
+                 workers: int = 2) -> None:
+        self.store = Store.open(db, events_log=events_log, topics=topics)
+        self.workers = workers
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-store")
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.closed = False
+
+    @classmethod
+    def from_config(cls, config: Config, workers: int = 2) -> IngestService:
+        return cls(config.db, config.events_log, config.topic_queries(), workers=workers)
+
+    # -- extraction -------------------------------------------------------------------
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # spawn, not fork: the parent runs a reactor and threads, which a forked
+                # child would inherit in an undefined state.
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, initializer=_ignore_sigint,
+                    mp_context=multiprocessing.get_context("spawn"))
+            return self._pool
+
+    def warm_up(self) -> None:
+        """Start the workers now, so their imports overlap the first downloads."""
+        pool = self._get_pool()
+        for _ in range(self.workers):
+            pool.submit(_warm_up)
+
+    def extract(self, page: RawPage) -> Deferred[Extraction]:
+        content_type = page.headers.get("content-type")
+        try:
+            future = self._get_pool().submit(extract_raw, page.body, page.final_url,
+                                             content_type)
+        except BrokenProcessPool:
+            self._replace_broken_pool()
+            future = self._get_pool().submit(extract_raw, page.body, page.final_url,
+                                             content_type)
+        d = deferred_from_future(future)
+        d.addErrback(self._on_extract_failure)
+        return d
+
+    def _on_extract_failure(self, failure: Any) -> Any:
+        # A worker killed by a pathological page breaks the whole pool: replace it so the
+        # rest of the run goes on, and let this page count as an error.
+        if failure.check(BrokenProcessPool):
+            self._replace_broken_pool()
+        return failure
+
+    def _replace_broken_pool(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        logger.warning("extraction worker pool broke; starting a new one")
+
+    # -- store ------------------------------------------------------------------------
+
+    def call(self, fn: Callable[..., T], *args: Any) -> Deferred[T]:
+        """Run `fn(*args)` on the writer thread."""
+        return deferred_from_future(self._writer.submit(fn, *args))
+
+    def call_now(self, fn: Callable[..., T], *args: Any, timeout: float = 10.0) -> T:
+        """Run `fn(*args)` on the writer thread and wait: only for a forced shutdown."""
+        return self._writer.submit(fn, *args).result(timeout=timeout)
+
+    def page_state(self, url: str) -> Deferred[PageState | None]:
+        return self.call(self.store.page, url)
+
+    def page_states(self, urls: Iterable[str]) -> Deferred[dict[str, PageState | None]]:
+        wanted = list(urls)
+        return self.call(lambda: {url: self.store.page(url) for url in wanted})
+
+    def ingest(self, page: RawPage, extraction: Extraction) -> Deferred[IngestResult]:
+        return self.call(self.store.ingest, page, extraction)
+
+    def ingest_unchanged(self, page: RawPage) -> Deferred[IngestResult]:
+        return self.call(self.store.ingest_unchanged, page)
+
+    def record_error(self, url: str, source: str, status: int | None,
+                     reason: str) -> Deferred[None]:
+        return self.call(self.store.record_error, url, source, status, reason)
+
+    def close(self) -> None:
+        """Finish queued writes, stop the workers, close the store. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        self._writer.shutdown(wait=True)
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            _stop_pool(pool)
+        self.store.close()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers without waiting for them to finish warming up.
+
+    Only called once every page is through, so no worker holds real work; a worker still
+    importing trafilatura would otherwise hold the exit for seconds.
+    """
+    processes = list((pool._processes or {}).values())  # no public API for this
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)

@@ -1,0 +1,221 @@
+"""Structural cleaning of the raw page tree, before trafilatura sees it.
+
+trafilatura's own pruning knows the common theme class names; what leaks past it on real
+news pages (see /work/shared/seeds) is page furniture recognisable by its *shape*:
+
+- widgets with an e-mail field: newsletter boxes and their prompts ("Sign up...");
+- runs of items that are each nothing but a link to another story ("More Read",
+  "Related Articles", "You may also like"), with the short label above them;
+- counter widgets: several "label + number" cells (reaction counters, share counts),
+  with the question above them;
+- hidden text (display:none, [hidden], screen-reader-only): honeypot fields such as
+  Gravity Forms' "This field is for validation purposes", accessibility labels;
+- blocks whose class/id names them as newsletter, related, author bio, reactions, photo
+  credit or form furniture, in `TOKEN_RULES` (data, not code).
+
+Every removal goes through one guard: never the element holding the page title, never a
+block holding most of the page's long paragraphs, so a theme that puts "newsletter" on
+its page wrapper cannot empty the page. Post-extraction cleaning is in extract.postclean.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+from trafilatura.xml import delete_element
+
+_RE_NS = {"re": "http://exslt.org/regular-expressions"}
+
+# rule name -> class/id tokens (regex alternatives, matched as whole dash/underscore tokens)
+TOKEN_RULES: dict[str, tuple[str, ...]] = {
+    "newsletter": ("newsletter", "subscribe", "subscription", "sign-?up", "opt-?in",
+                   "mailchimp", "mc4wp", "mailpoet", "convertkit", "email-?(?:signup|capture)"),
+    "related": ("related", "more-read", "also-like", "you-may-like", "may-also-like",
+                "recommended", "read-next", "more-stories", "most-read", "most-popular",
+                "trending", "popular-posts", "jp-relatedposts", "yarpp", "crp_related"),
+    "author-bio": ("bio", "biography", "author-?bio", "about-?(?:the-)?author", "author-?box",
+                   "author-?info", "writer", "contributor"),
+    "reactions": ("reactions?", "emoji", "emotions?", "votes?", "voting", "likes?-?count",
+                  "claps?"),
+    "credit": ("credits?", "photo-?credit", "image-?credit", "caption-?credit"),
+    "form": (r"gform\w*", r"gfield\w*", r"wpforms\w*", r"wpcf7\w*", "validation_container",
+             "honeypot", "comment-?respond", "comment-?form"),
+    "hidden": ("screen-reader-text", "sr-only", "visually-?hidden", "hidden"),
+}
+TOKEN_ELEMENTS = ("div", "section", "aside", "p", "span", "ul", "ol", "li", "form", "figure",
+                  "figcaption", "article", "footer", "label", "nav", "header", "dl")
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+EMAIL_FIELD = re.compile(r"e-?mail", re.I)
+COUNTER_CELL = re.compile(r"^\D{1,24}?\s*\d[\d.,]*\s*[kKmM]?$|^\d[\d.,]*\s*[kKmM]?\s*\D{1,24}$")
+WIDGET_MAX_WORDS = 80  # an e-mail widget's text; more means we climbed into real content
+LABEL_MAX_WORDS = 8  # a heading/prompt above a link list or a counter widget
+LINK_ITEM_MIN_WORDS = 3  # a story link; shorter links are menus and tags (trafilatura's job)
+LONG_PARAGRAPH = 150  # characters: "article paragraph" for the guard
+
+
+def _token_xpath(tokens: Iterable[str]) -> XPath:
+    pattern = "(?:^|[\\s_-])(?:" + "|".join(tokens) + ")(?:$|[\\s_-])"
+    tags = " or ".join(f"self::{t}" for t in TOKEN_ELEMENTS)
+    return XPath(f".//*[{tags}][re:test(@class, '{pattern}', 'i') or "
+                 f"re:test(@id, '{pattern}', 'i')]", namespaces=_RE_NS)
+
+
+_TOKEN_XPATHS = {name: _token_xpath(tokens) for name, tokens in TOKEN_RULES.items()}
+_HIDDEN_XPATH = XPath(".//*[@hidden or @aria-hidden='true' or contains(@style, 'none') or "
+                      "contains(@style, 'hidden')]")
+_INPUT_XPATH = XPath(".//input")
+
+
+def _words(element: HtmlElement) -> int:
+    return len(element.text_content().split())
+
+
+class Guard:
+    """Decides whether removing an element is safe (keeps the title and the article body)."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.root = tree
+        h1s = tree.findall(".//h1")
+        self.title = h1s[0] if len(h1s) == 1 else None
+        self.long_total = sum(len(t) for t in self._long_texts(tree))
+
+    @staticmethod
+    def _long_texts(element: HtmlElement) -> Iterator[str]:
+        for p in element.iter("p"):
+            text = p.text_content()
+            if len(text) >= LONG_PARAGRAPH:
+                yield text
+
+    def allows(self, element: HtmlElement) -> bool:
+        if element is self.root or element.tag in ("html", "body", "main"):
+            return False
+        if element.getparent() is None:
+            return False
+        if self.title is not None and (element is self.title or
+                                       any(a is element for a in self.title.iterancestors())):
+            return False
+        if not self.long_total:
+            return True
+        return sum(len(t) for t in self._long_texts(element)) <= 0.5 * self.long_total
+
+
+def _remove(elements: Iterable[HtmlElement], guard: Guard) -> int:
+    removed = 0
+    for element in list(elements):
+        if element.getparent() is not None and guard.allows(element):
+            delete_element(element, keep_tail=False)
+            removed += 1
+    return removed
+
+
+def _label_before(element: HtmlElement) -> HtmlElement | None:
+    """The short heading or prompt right above a widget, if any."""
+    previous = element.getprevious()
+    if previous is None or previous.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "div",
+                                                 "span", "strong", "header"):
+        return None
+    text = previous.text_content().strip()
+    if not text or len(text.split()) > LABEL_MAX_WORDS or previous.find(".//a") is not None:
+        return None
+    return previous
+
+
+def hidden_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
+    for element in _HIDDEN_XPATH(tree):
+        style = element.get("style", "")
+        if (element.get("hidden") is not None or element.get("aria-hidden") == "true"
+                or HIDDEN_STYLE.search(style)):
+            yield element
+
+
+def email_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """The outermost small block around each e-mail input (a newsletter or sign-up box)."""
+    for field in _INPUT_XPATH(tree):
+        described = " ".join(field.get(a, "") for a in ("type", "name", "id", "placeholder"))
+        if not EMAIL_FIELD.search(described):
+            continue
+        widget = None
+        for ancestor in field.iterancestors():
+            if ancestor.tag in ("body", "html", "main", "article") or \
+                    _words(ancestor) > WIDGET_MAX_WORDS:
+                break
+            widget = ancestor
+        if widget is not None:
+            yield widget
+
+
+def _link_item(link: HtmlElement) -> HtmlElement:
+    """The largest element around a link that holds nothing but the link's text."""
+    text = link.text_content().strip()
+    item = link
+    for ancestor in link.iterancestors():
+        if ancestor.tag in ("body", "html") or ancestor.text_content().strip() != text:
+            break
+        item = ancestor
+    return item
+
+
+def link_lists(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Runs of >= 2 adjacent siblings that are each one story link, plus their label."""
+    items: dict[HtmlElement, HtmlElement] = {}
+    for link in tree.iter("a"):
+        if len(link.text_content().split()) >= LINK_ITEM_MIN_WORDS:
+            item = _link_item(link)
+            items[item] = item
+    seen: set[HtmlElement] = set()
+    for item in items:
+        if item in seen:
+            continue
+        run = [item]
+        sibling = item.getnext()
+        while sibling is not None and sibling in items and not (run[-1].tail or "").strip():
+            run.append(sibling)
+            sibling = sibling.getnext()
+        seen.update(run)
+        parent = run[0].getparent()
+        # links inside running text ("<a>X</a>, said <a>Y</a>") are not a list
+        if len(run) < 2 or parent is None or (parent.text or "").strip() or \
+                any((i.tail or "").strip() for i in run[:-1]):
+            continue
+        if len(run) == len(parent) and parent.tag not in ("body", "p"):
+            yield from _with_label(parent)
+        else:
+            label = _label_before(run[0])
+            yield from ([label] if label is not None else []) + run
+
+
+def _with_label(block: HtmlElement) -> Iterator[HtmlElement]:
+    label = _label_before(block)
+    if label is not None:
+        yield label
+    yield block
+
+
+def counter_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Blocks of >= 3 "label + number" cells (reaction counters), plus their prompt."""
+    for element in tree.iter("div", "section", "aside", "ul", "p"):
+        if len(element) < 3 or len(element.text_content()) > 400:
+            continue
+        cells = [c.text_content().strip() for c in element]
+        cells = [c for c in cells if c]
+        if len(cells) >= 3 and all(COUNTER_CELL.match(c) for c in cells):
+            yield from _with_label(element)
+
+
+def token_matches(tree: HtmlElement, rule: str) -> list[HtmlElement]:
+    return list(_TOKEN_XPATHS[rule](tree))
+
+
+def clean_tree(tree: HtmlElement) -> dict[str, int]:
+    """Remove page furniture from `tree` in place; returns removals per rule."""
+    guard = Guard(tree)
+    counts = {"hidden": _remove(hidden_elements(tree), guard)}
+    for rule in TOKEN_RULES:
+        counts[rule] = _remove(token_matches(tree, rule), guard)
+    counts["email-widget"] = _remove(email_widgets(tree), guard)
+    counts["link-list"] = _remove(link_lists(tree), guard)
+    counts["counters"] = _remove(counter_widgets(tree), guard)
+    return counts

@@ -1,0 +1,118 @@
+"""The extraction pipeline: raw page -> `Extraction` (an `Article`, or why the page is not one).
+
+Stages, one module each, in order:
+
+    decode      bytes -> str (header, BOM, meta charset, detection)         extract.decode
+    parse       str -> lxml tree (trafilatura's tolerant loader)
+    pagetype    feeds, error, search, listing and tag pages rejected         extract.pagetype
+    metadata    title, author, dates, language, site name, tags, canonical  extract.metadata
+    clean       structural boilerplate removed from the tree                 extract.clean
+    trafilatura main text, with the options of extract.options
+    paragraphs  leaked lines, repeats and learned site boilerplate dropped   extract.clean/.repeated
+    pagetype    a text that is a blob of teasers, or too short, rejected
+    record      normalised text, text_hash, MinHash signature   extract.normalize/.fingerprint
+
+`extract_page` is the one error boundary: whatever goes wrong inside becomes
+`Extraction(None, reason)` with the reason logged, so one bad page never stops a crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
+
+from extract import clean, pagetype, postclean, repeated
+from extract.canonical import page_canonical_url
+from extract.decode import decode_body
+from extract.fingerprint import signature, text_hash
+from extract.jsonld import read_jsonld
+from extract.metadata import extract_page_metadata
+from extract.normalize import join_paragraphs, split_paragraphs, strip_bullet
+from extract.options import extractor
+from extract.record import Article, Extraction
+
+LOGGER = logging.getLogger(__name__)
+
+
+class NotAnArticle(Exception):
+    """Raised inside the pipeline with the reason a page is not an article."""
+
+
+def _main_text(tree: HtmlElement) -> str:
+    document = bare_extraction(tree, options=extractor())
+    body = getattr(document, "body", None) if document is not None else None
+    if body is None:
+        return ""
+    postclean.clean_body(body)
+    return xmltotxt(body, include_formatting=False)
+
+
+def _paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None) -> list[str]:
+    paragraphs = [strip_bullet(p) for p in split_paragraphs(_main_text(tree))]
+    paragraphs = [p for p in paragraphs if p]
+    if boilerplate:
+        paragraphs = repeated.drop_boilerplate(paragraphs, boilerplate)
+    return paragraphs
+
+
+def _extract(html: bytes | str, url: str, content_type: str | None,
+             boilerplate: frozenset[str] | None) -> Article:
+    if reason := pagetype.reject_content_type(content_type):
+        raise NotAnArticle(reason)
+    text = decode_body(html, content_type).text
+    if reason := pagetype.reject_markup(text):
+        raise NotAnArticle(reason)
+    tree = load_html(text)
+    if tree is None:
+        raise NotAnArticle("empty or unparsable page")
+    jsonld = read_jsonld(tree)
+    canonical = page_canonical_url(tree, url)
+    meta = extract_page_metadata(tree, canonical or url, jsonld)
+    if reason := pagetype.reject_page(tree, url, meta, jsonld):
+        raise NotAnArticle(reason)
+    clean.clean_tree(tree)
+    paragraphs = _paragraphs(tree, boilerplate)
+    if reason := pagetype.reject_text(paragraphs, tree, jsonld):
+        raise NotAnArticle(reason)
+    body = join_paragraphs(paragraphs)
+    return Article(
+        url=canonical,
+        title=meta.title,
+        author=meta.author,
+        published=meta.published,
+        modified=meta.modified,
+        language=meta.language,
+        sitename=meta.sitename,
+        text=body,
+        text_hash=text_hash(body),
+        tags=meta.tags,
+        signature=signature(body),
+    )
+
+
+def extract_page(html: bytes | str, url: str, content_type: str | None = None,
+                 boilerplate: frozenset[str] | None = None) -> Extraction:
+    """Extract one page; never raises.
+
+    html: the raw body (bytes are decoded with `content_type`'s charset, the BOM, the
+    page's meta charset or detection). url: the fetched URL (after redirects).
+    boilerplate: paragraph keys learned from other pages of the same site
+    (`extract.repeated.learn_boilerplate`), dropped from the text.
+    """
+    try:
+        return Extraction(_extract(html, url, content_type, boilerplate))
+    except NotAnArticle as exc:
+        LOGGER.info("not an article: %s: %s", url, exc)
+        return Extraction(None, str(exc))
+    except Exception as exc:  # the one boundary: a bad page must not stop a crawl
+        LOGGER.warning("extraction failed: %s: %s: %s", url, type(exc).__name__, exc)
+        return Extraction(None, f"extraction failed: {type(exc).__name__}: {exc}")
+
+
+def extract_article(html: bytes | str, url: str) -> Article | None:
+    """The article record of a page, or None when it is not an article."""
+    return extract_page(html, url).article

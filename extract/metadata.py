@@ -1,0 +1,204 @@
+"""Article metadata from the raw page tree: title, author, dates, language, site name, tags.
+
+trafilatura's `extract_metadata` (OpenGraph, meta tags, JSON-LD, htmldate) does the
+searching; this module adds what a stored record needs on top:
+
+- exact ISO 8601 timestamps from structured data (JSON-LD `datePublished`/`dateModified`,
+  `article:published_time`, `itemprop`), falling back to htmldate's day for `published`;
+- the title without the site-name suffix ("Story | Site" -> "Story");
+- the language from the page's own declarations (`<html lang>`, content-language,
+  `og:locale`, JSON-LD `inLanguage`) as a lower-case primary subtag;
+- htmldate's upper date bound computed per call (a bound fixed when a long-running daemon
+  started would reject every article published after that day).
+
+Must run on the raw tree, before cleaning removes scripts and bylines.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import unescape
+from urllib.parse import urlsplit
+
+from htmldate import find_date
+from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_catstags,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+)
+from trafilatura.utils import line_processing
+
+from extract.jsonld import JsonLd, as_text
+
+LOGGER = logging.getLogger(__name__)
+
+# meta tags with exact timestamps, most specific first
+_PUBLISHED_XPATHS = (
+    './/meta[@property="article:published_time"]/@content',
+    './/meta[@itemprop="datePublished"]/@content',
+    './/time[@itemprop="datePublished"]/@datetime',
+    './/meta[@name="article:published_time"]/@content',
+    './/meta[@name="pubdate" or @name="publishdate" or @name="date"]/@content',
+)
+_MODIFIED_XPATHS = (
+    './/meta[@property="article:modified_time"]/@content',
+    './/meta[@itemprop="dateModified"]/@content',
+    './/time[@itemprop="dateModified"]/@datetime',
+    './/meta[@property="og:updated_time"]/@content',
+    './/meta[@name="last-modified" or @name="dc.date.modified"]/@content',
+)
+_LANGUAGE_XPATHS = (
+    "/html/@lang",
+    "/html/@xml:lang",
+    './/meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content',
+    './/meta[@property="og:locale"]/@content',
+)
+# separators between a title and the site name; ":" is left out, headlines use it
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·»•~/]|::)\s+")
+_LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]+)*$")
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    language: str | None = None
+    sitename: str | None = None
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+
+
+def iso_timestamp(value: str | None) -> str | None:
+    """An ISO 8601 string normalised by datetime, or None when it does not parse."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z")
+                                        else value)
+    except ValueError:
+        return None
+    if len(value) <= 10:
+        return parsed.date().isoformat()
+    return parsed.isoformat()
+
+
+def _first_timestamp(tree: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
+    for xpath in xpaths:
+        for value in tree.xpath(xpath):
+            if stamp := iso_timestamp(str(value)):
+                return stamp
+    return None
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _site_keys(sitename: str | None, url: str) -> set[str]:
+    keys = {_squash(sitename)} if sitename else set()
+    host = urlsplit(url).hostname or ""
+    labels = [label for label in host.split(".") if label not in ("www", "m", "amp")]
+    if len(labels) >= 2 and not host.replace(".", "").isdigit():
+        keys.add(_squash(labels[-2]))
+    return {key for key in keys if len(key) >= 3}
+
+
+def strip_site_name(title: str, sitename: str | None, url: str) -> str:
+    """Drop a leading or trailing segment that names the site ("Story | Site" -> "Story")."""
+    seps = list(_TITLE_SEPARATOR.finditer(title))
+    if not seps:
+        return title
+    keys = _site_keys(sitename, url)
+
+    def names_site(part: str) -> bool:
+        squashed = _squash(part)
+        return bool(squashed) and any(
+            squashed in key or (key in squashed and len(squashed) <= 2 * len(key))
+            for key in keys)
+
+    if names_site(title[seps[-1].end():]):
+        return title[:seps[-1].start()].strip()
+    if names_site(title[:seps[0].start()]):
+        return title[seps[0].end():].strip()
+    return title
+
+
+def _language(tree: HtmlElement, jsonld: JsonLd) -> str | None:
+    candidates = [str(v) for xpath in _LANGUAGE_XPATHS for v in tree.xpath(xpath)]
+    if lang := as_text(jsonld.get("inLanguage")):
+        candidates.append(lang)
+    for candidate in candidates:
+        if match := _LANG.match(candidate.strip().split(",")[0].strip()):
+            return match[1].lower()
+    return None
+
+
+def _keywords(jsonld: JsonLd) -> list[str]:
+    value = jsonld.get("keywords")
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list):
+        return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _date_bound() -> str:
+    # tomorrow: a page dated in the publisher's time zone may be ahead of ours
+    return (datetime.now().astimezone() + timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def _clean(value: str | None) -> str | None:
+    value = line_processing(unescape(value)) if value else None
+    return value or None
+
+
+def _trafilatura_fields(tree: HtmlElement, url: str) -> dict[str, str | list[str] | None]:
+    """trafilatura's extract_metadata, minus what we do not store (license, categories)."""
+    doc = examine_meta(tree)
+    if doc.author and " " not in doc.author:
+        doc.author = None  # one-word "authors" are site handles
+    try:
+        doc = extract_meta_json(tree, doc)
+    except Exception:  # trafilatura's JSON-LD fixups can trip on odd data; it is optional
+        LOGGER.debug("JSON-LD metadata failed", exc_info=True)
+    tags = [t.strip() for tag in (doc.tags or []) for t in tag.split(",") if t.strip()]
+    return {
+        "title": doc.title or extract_title(tree),
+        "author": doc.author or extract_author(tree),
+        "sitename": (doc.sitename or extract_sitename(tree) or "").lstrip("@") or None,
+        "description": doc.description,
+        "date": find_date(tree, extensive_search=True, original_date=True, url=url or None,
+                          max_date=_date_bound()),
+        "tags": tags or extract_catstags("tag", tree),
+    }
+
+
+def extract_page_metadata(tree: HtmlElement, url: str, jsonld: JsonLd) -> Metadata:
+    fields = _trafilatura_fields(tree, url)
+    title = _clean(str(fields["title"] or "")) or as_text(jsonld.get("headline"))
+    sitename = _clean(str(fields["sitename"] or ""))
+    published = (iso_timestamp(as_text(jsonld.get("datePublished")))
+                 or _first_timestamp(tree, _PUBLISHED_XPATHS) or fields["date"] or None)
+    modified = (iso_timestamp(as_text(jsonld.get("dateModified")))
+                or _first_timestamp(tree, _MODIFIED_XPATHS))
+    tags = [_clean(t) for t in [*(fields["tags"] or []), *_keywords(jsonld)]]
+    return Metadata(
+        title=strip_site_name(title, sitename, url) if title else None,
+        author=_clean(str(fields["author"] or "")),
+        published=str(published) if published else None,
+        modified=modified,
+        language=_language(tree, jsonld),
+        sitename=sitename,
+        tags=list(dict.fromkeys(t for t in tags if t)),
+        description=_clean(str(fields["description"] or "")),
+    )

@@ -1,0 +1,160 @@
+"""`newswatch demo`: the fixture sites, served on 127.0.0.1, watched through their timeline.
+
+The demo runs the daemon's own ingest (one `newswatch crawl` subprocess per cycle, the
+command every scheduled run uses) once per timeline state, while the sites change the way
+real ones do, and prints the events each cycle raised.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from newswatch.fixture_server import FixtureServer
+from newswatch.fixtures import FIXTURES_DIR, FixtureSites
+
+DEFAULT_FOLDER = Path("newswatch-demo")
+TOPIC = '("north korea" OR pyongyang OR dprk OR "kim jong un") AND (russia OR moscow OR putin ' \
+        'OR kremlin)'
+# One source per discovery style, the way a user would configure these sites.
+SOURCE_TEMPLATES = {
+    "m31": {"start": ["/category/geopolitics/"], "follow": [r"/\d{4}/\d{2}/[a-z0-9-]+/?$"]},
+    "westjournal": {"feed": ["/feed/"]},
+    "analysis": {"sitemap": ["/sitemap.xml"]},
+}
+DEMO_FILES = ("newswatch.toml", "newswatch.db", "newswatch.db-wal", "newswatch.db-shm",
+              "events.jsonl")
+
+
+def toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def demo_config(srv: FixtureServer, folder: Path) -> Path:
+    """Write the demo's newswatch.toml, pointing at the running fixture sites."""
+    lines = ['db = "newswatch.db"', 'events_log = "events.jsonl"', "",
+             "[defaults]", 'every = "10s"', "delay = 0", "",
+             "[topics.nk-russia]", f"query = '{TOPIC}'", ""]
+    for site, keys in SOURCE_TEMPLATES.items():
+        lines.append(f"[sources.{site}]")
+        for key, values in keys.items():
+            if key == "follow":
+                lines.append(f"follow = [{', '.join(repr(v) for v in values)}]")
+            else:
+                lines.append(f"{key} = {toml_list([srv.url(site, v) for v in values])}")
+        lines.append("")
+    path = folder / "newswatch.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def reset_folder(folder: Path) -> None:
+    """Start from an empty store; only the demo's own files are removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_FILES:
+        target = folder / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def ingest_cycle(config_path: Path) -> dict[str, Any]:
+    """One run of every source: the same subprocess the daemon starts for a scheduled run."""
+    command = [sys.executable, "-m", "newswatch", "--config", str(config_path), "crawl",
+               "--quiet", "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          check=False)
+    try:
+        summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        summary = {}
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"crawl exited {done.returncode}: {done.stderr.strip()[-400:]}")
+    return summary
+
+
+def new_events(db: Path, after: int) -> list[sqlite3.Row]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        return con.execute("select * from events where id > ? order by id", (after,)).fetchall()
+    finally:
+        con.close()
+
+
+def format_event(row: sqlite3.Row) -> str:
+    topics = json.loads(row["topics"] or "[]")
+    detail = json.loads(row["detail"] or "{}")
+    tag = f"[{','.join(topics)}]" if topics else "[]"
+    extra = f"  {detail['summary']}" if isinstance(detail, dict) and "summary" in detail else ""
+    return f"  {row['kind'].upper():<9}{tag} {row['source']}  {row['title'] or ''}{extra}  " \
+           f"{row['url'] or ''}"
+
+
+def store_totals(db: Path) -> dict[str, int]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        one = lambda sql: int(con.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "articles": one("select count(*) from articles"),
+            "on-topic articles": one("select count(*) from articles where topics != '[]'"),
+            "versions": one("select count(*) from versions"),
+            "urls": one("select count(*) from article_urls"),
+            "copies": one("select count(*) from article_urls where relation = 'copy'"),
+            "events": one("select count(*) from events"),
+            "runs": one("select count(*) from runs"),
+        }
+    finally:
+        con.close()
+
+
+def run_demo(folder: Path = DEFAULT_FOLDER, echo: Callable[[str], None] = print) -> int:
+    sites = FixtureSites(FIXTURES_DIR)
+    timeline = json.loads((FIXTURES_DIR / "timeline.json").read_text())["states"]
+    reset_folder(folder)
+    started = time.monotonic()
+    with FixtureServer(state=0, churn=True) as srv:
+        config_path = demo_config(srv, folder)
+        db = folder / "newswatch.db"
+        echo(f"Serving {len(sites.names)} fixture news sites on 127.0.0.1: " +
+             ", ".join(f"{name} {srv.base_url(name)}" for name in sites.names))
+        echo(f"Config: {config_path}\n")
+        last_event = 0
+        for state in range(sites.state_count):
+            srv.set_state(state)
+            summary = timeline[state].get("summary", "") if state < len(timeline) else ""
+            echo(f"State {state}: {summary}")
+            counts = ingest_cycle(config_path)
+            rows = new_events(db, last_event)
+            for row in rows:
+                echo(format_event(row))
+                last_event = row["id"]
+            if not rows:
+                echo("  (no events)")
+            echo("  " + cycle_line(counts))
+    totals = store_totals(db)
+    echo(f"\nDone in {time.monotonic() - started:.0f}s. Store: " +
+         ", ".join(f"{v} {k}" for k, v in totals.items()))
+    echo(f"Browse it:  newswatch --config {config_path} serve    (then open "
+         "http://127.0.0.1:8001/)")
+    echo(f"Events:     newswatch --config {config_path} events")
+    return 0
+
+
+def cycle_line(summary: dict[str, Any]) -> str:
+    sources = summary.get("sources", summary) if isinstance(summary, dict) else {}
+    keys = ("fetched", "new", "updated", "unchanged", "duplicates", "errors")
+    totals = dict.fromkeys(keys, 0)
+    for counts in sources.values():
+        if isinstance(counts, dict):
+            for key in keys:
+                totals[key] += int(counts.get(key, 0) or 0)
+    return "ingest: " + ", ".join(f"{k} {v}" for k, v in totals.items())

@@ -1,0 +1,383 @@
+"""Serve the fixture sites over HTTP on 127.0.0.1, one port per site, with injectable faults.
+
+    with FixtureServer(state=0, churn=False) as srv:
+        srv.url("m31", "/feed/")            # "http://127.0.0.1:PORT/feed/"
+        srv.set_state(2)
+        srv.fault("m31", "/feed/", "503", retry_after=1)
+        srv.fault("westjournal", "", "down")  # connection refused until clear_faults()
+
+By hand: `python -m newswatch.fixture_server --state 0 [--churn] [--port 8000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from newswatch.fixtures import FixtureResponse, FixtureSites
+
+HOST = "127.0.0.1"
+FAULT_MODES = ("500", "503", "429", "slow", "drop", "redirect_loop", "wrong_charset", "404",
+               "down")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    site: str
+    path: str  # as requested, with the query string
+    method: str
+    headers: dict[str, str]
+    status: int
+
+
+@dataclass
+class Fault:
+    mode: str
+    retry_after: int = 1
+    delay: float = 1.0
+    encoding: str = "cp1251"
+    declared: str | None = "utf-8"
+    times: int | None = None  # None: until cleared; n: the next n matching requests
+
+
+class _SiteHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, owner: FixtureServer, site: str, port: int) -> None:
+        self.owner = owner
+        self.site = site
+        self.connections: set[socket.socket] = set()
+        self.conn_lock = threading.Lock()
+        super().__init__((HOST, port), _Handler)
+
+    def close_connections(self) -> None:
+        """Unblock handler threads waiting on idle keep-alive connections."""
+        with self.conn_lock:
+            conns = list(self.connections)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FixtureHTTP/1.0"
+    timeout = 15  # idle keep-alive connections are dropped after this
+    server: _SiteHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.conn_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.conn_lock:
+                self.server.connections.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # tests start many servers; the request log is `FixtureServer.requests`
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def _serve(self, head: bool) -> None:
+        owner, site = self.server.owner, self.server.site
+        fault = owner._take_fault(site, self.path)
+        if fault is not None and fault.mode == "slow":
+            owner._stopping.wait(fault.delay)
+            fault = None
+        if fault is not None and fault.mode not in ("drop", "wrong_charset"):
+            self._send_fault(fault)
+            return
+        resp = owner._render(site, self.path)
+        if fault is not None and fault.mode == "wrong_charset":
+            resp = _miscode(resp, fault)
+        status = resp.status
+        if status == 200 and _not_modified(self.headers, resp.headers):
+            status = 304
+        self._record(status)
+        self.send_response(status)
+        for name, value in resp.headers.items():
+            if status == 304 and name in ("Content-Type", "Content-Length"):
+                continue
+            self.send_header(name, value)
+        self.end_headers()
+        if head or status == 304:
+            return
+        if fault is not None and fault.mode == "drop":
+            self.wfile.write(resp.body[: len(resp.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(resp.body)
+
+    def _send_fault(self, fault: Fault) -> None:
+        status = {"500": 500, "503": 503, "429": 429, "404": 404, "redirect_loop": 302}[fault.mode]
+        body = f"<html><body><h1>{status}</h1></body></html>\n".encode()
+        self._record(status)
+        self.send_response(status)
+        if fault.mode in ("503", "429"):
+            self.send_header("Retry-After", str(fault.retry_after))
+        if fault.mode == "redirect_loop":
+            parts = urlsplit(self.path)
+            target = parts.path if "loop=1" in parts.query else parts.path + "?loop=1"
+            self.send_header("Location", self.server.owner.url(self.server.site, target))
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _record(self, status: int) -> None:
+        self.server.owner._log(RequestRecord(self.server.site, self.path, self.command,
+                                             dict(self.headers.items()), status))
+
+
+def _not_modified(request: Any, headers: dict[str, str]) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since when both are sent."""
+    inm = request.get("If-None-Match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return "*" in tags or headers["ETag"] in tags
+    ims = request.get("If-Modified-Since")
+    if ims is None:
+        return False
+    try:
+        return parsedate_to_datetime(headers["Last-Modified"]) <= parsedate_to_datetime(ims)
+    except (TypeError, ValueError):
+        return False
+
+
+def _miscode(resp: FixtureResponse, fault: Fault) -> FixtureResponse:
+    """The page re-encoded in `fault.encoding` while declaring `fault.declared` (None: no
+    charset in the header and the <meta charset> removed)."""
+    text = resp.body.decode("utf-8")
+    ctype = resp.headers["Content-Type"].split(";")[0]
+    if fault.declared is None:
+        text = text.replace('<meta charset="UTF-8">', "").replace('<meta charset="utf-8">', "")
+    else:
+        ctype += f"; charset={fault.declared}"
+    body = text.encode(fault.encoding, errors="xmlcharrefreplace")
+    headers = dict(resp.headers, **{"Content-Type": ctype, "Content-Length": str(len(body))})
+    return FixtureResponse(resp.status, headers, body)
+
+
+class FixtureServer:
+    """Every fixture site on its own 127.0.0.1 port, switchable between timeline states."""
+
+    def __init__(self, state: int = 0, churn: bool = False, sites: FixtureSites | None = None,
+                 ports: dict[str, int] | None = None) -> None:
+        self.sites = sites or FixtureSites()
+        self.churn = churn
+        self._state = state
+        self._check_state(state)
+        self._lock = threading.Lock()
+        self._faults: dict[tuple[str, str], Fault] = {}
+        self._down: set[str] = set()
+        self._requests: list[RequestRecord] = []
+        self._variants = itertools.count()
+        self._stopping = threading.Event()
+        self._wanted_ports = ports or {}
+        self._servers: dict[str, _SiteHTTPServer] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._ports: dict[str, int] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FixtureServer:
+        for site in self.sites.names:
+            self._start_site(site, self._wanted_ports.get(site, 0))
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for site in list(self._servers):
+            self._stop_site(site)
+
+    def __enter__(self) -> FixtureServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _start_site(self, site: str, port: int) -> None:
+        server = _SiteHTTPServer(self, site, port)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                  name=f"fixture-{site}", daemon=True)
+        thread.start()
+        self._servers[site], self._threads[site] = server, thread
+        self._ports[site] = server.server_address[1]
+
+    def _stop_site(self, site: str) -> None:
+        server = self._servers.pop(site)
+        server.shutdown()
+        server.close_connections()
+        server.server_close()  # joins the handler threads
+        self._threads.pop(site).join()
+
+    # -- addresses -------------------------------------------------------------------------
+
+    def base_url(self, site: str) -> str:
+        return f"http://{HOST}:{self._ports[site]}"
+
+    def url(self, site: str, path: str) -> str:
+        return self.base_url(site) + path
+
+    @property
+    def bound_addresses(self) -> dict[str, tuple[str, int]]:
+        """(host, port) each site listens on (or will again, when it is down)."""
+        out = {site: (HOST, port) for site, port in self._ports.items()}
+        for site, server in list(self._servers.items()):
+            host, port = server.socket.getsockname()[:2]
+            out[site] = (host, port)
+        return out
+
+    @property
+    def bases(self) -> dict[str, str]:
+        return {site: self.base_url(site) for site in self._ports}
+
+    # -- state and faults ------------------------------------------------------------------
+
+    @property
+    def state(self) -> int:
+        return self._state
+
+    def _check_state(self, state: int) -> None:
+        if not 0 <= state < self.sites.state_count:
+            raise ValueError(f"state must be 0..{self.sites.state_count - 1}, not {state}")
+
+    def set_state(self, state: int) -> None:
+        self._check_state(state)
+        with self._lock:
+            self._state = state
+
+    def fault(self, site: str, path: str, mode: str, *, retry_after: int = 1,
+              delay: float = 1.0, encoding: str = "cp1251", declared: str | None = "utf-8",
+              times: int | None = None) -> None:
+        """Make requests for `path` on `site` fail in `mode` (see FAULT_MODES).
+
+        `path` matches the request path with or without its query string; "down" ignores it
+        and closes the site's listening socket (connections refused) until `clear_faults()`
+        or `up(site)` reopens it on the same port.
+        """
+        if mode not in FAULT_MODES:
+            raise ValueError(f"unknown fault mode {mode!r}; one of {', '.join(FAULT_MODES)}")
+        if site not in self.sites.names:
+            raise ValueError(f"unknown site {site!r}")
+        if mode == "down":
+            with self._lock:
+                if site in self._down:
+                    return
+                self._down.add(site)
+            self._stop_site(site)
+            return
+        with self._lock:
+            self._faults[(site, path)] = Fault(mode, retry_after, delay, encoding, declared,
+                                               times)
+
+    def up(self, site: str) -> None:
+        """Reopen a site taken down with fault(site, "", "down"), on the same port."""
+        with self._lock:
+            if site not in self._down:
+                return
+            self._down.discard(site)
+        for _ in range(50):
+            try:
+                self._start_site(site, self._ports[site])
+                return
+            except OSError:
+                time.sleep(0.05)
+        self._start_site(site, self._ports[site])
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            down = list(self._down)
+        for site in down:
+            self.up(site)
+
+    def _take_fault(self, site: str, path: str) -> Fault | None:
+        with self._lock:
+            key = next((k for k in ((site, path), (site, urlsplit(path).path))
+                        if k in self._faults), None)
+            if key is None:
+                return None
+            fault = self._faults[key]
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    del self._faults[key]
+            return fault
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _render(self, site: str, path: str) -> FixtureResponse:
+        with self._lock:
+            state = self._state
+            variant = next(self._variants) if self.churn else None
+        return self.sites.render(site, path, state, self.bases, variant)
+
+    def _log(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._requests.append(record)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A snapshot of every request answered so far, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve every fixture site until Ctrl-C, printing their base URLs.
+
+    Example: python -m newswatch.fixture_server --state 2 --churn --port 8000
+    """
+    parser = argparse.ArgumentParser(prog="python -m newswatch.fixture_server",
+                                     description=main.__doc__)
+    parser.add_argument("--state", type=int, default=0, help="timeline state to serve")
+    parser.add_argument("--churn", action="store_true", help="vary article chrome per fetch")
+    parser.add_argument("--port", type=int, default=0,
+                        help="first port (sites get consecutive ports); 0 = any free port")
+    args = parser.parse_args(argv)
+    sites = FixtureSites()
+    ports = {s: args.port + i for i, s in enumerate(sites.names)} if args.port else None
+    try:
+        server = FixtureServer(args.state, args.churn, sites, ports).start()
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for site in sites.names:
+        print(f"{site:12} {server.base_url(site)}/", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Fixture news sites for tests, the demo and benchmarks (see fixtures/README.md)."""

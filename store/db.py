@@ -1,0 +1,201 @@
+"""`Store`: the SQLite store of newswatch (connection, transactions, the ingest API).
+
+    store = Store.open("data/newswatch.db", events_log="data/events.jsonl",
+                       topics={"nk-russia": "pyongyang AND moscow"})
+    run = store.start_run("m31")
+    result = store.ingest(raw_page, extract_page(raw_page.body, raw_page.final_url))
+    store.finish_run(run, {"fetched": 12, "new": 1, ...})
+
+One connection in WAL mode, so readers (Datasette) never block the writer and
+never see half of a write.  Every write is one `BEGIN IMMEDIATE` transaction;
+a lock makes the store usable from a thread other than the one that opened it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from extract.record import Extraction
+from store import events, ingest, pages, runs
+from store.health import RunTally
+from store.model import IngestResult, PageState, RawPage, iso, utcnow
+from store.schema import migrate
+from store.versions import Topics
+
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
+
+
+def _default_extractor(body: bytes, url: str, content_type: str | None) -> Extraction:
+    from extract import extract_page  # trafilatura is slow to import; only writers need it
+
+    return extract_page(body, url, content_type)
+
+
+def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection with the store's settings (dict-like rows, explicit transactions)."""
+    if read_only:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True,
+                               timeout=BUSY_TIMEOUT, isolation_level=None,
+                               check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None,
+                               check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path, events_log: Path | None,
+                 topics: Topics, clock: Callable[[], datetime],
+                 extractor: ingest.Extractor) -> None:
+        self.conn = conn
+        self.path = path
+        self.events_log = events_log
+        self.topics = topics
+        self.clock = clock
+        self.extractor = extractor
+        self._lock = threading.RLock()
+        self._tallies: dict[str, Counter[str]] = {}
+
+    @classmethod
+    def open(cls, db_path: str | os.PathLike[str],
+             events_log: str | os.PathLike[str] | None = None,
+             topics: dict[str, str] | None = None, *,
+             clock: Callable[[], datetime] | None = None,
+             extractor: ingest.Extractor | None = None) -> Store:
+        """Open (creating if needed) the store at db_path and apply pending migrations.
+
+        clock and extractor are for tests and tools: the time source, and the
+        extraction used to re-read stored bodies (default: extract.extract_page).
+        """
+        path = Path(db_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path)
+        try:
+            db = Database(conn)
+            db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("BEGIN IMMEDIATE")  # one process migrates, the others wait
+            try:
+                migrate(db)
+                if events_log:  # lines of events a crash rolled back
+                    events.reconcile_log(Path(events_log), conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, Path(events_log) if events_log else None, Topics(topics),
+                   clock or utcnow, extractor or _default_extractor)
+
+    def close(self) -> None:
+        with self._lock:
+            self.topics.close()
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    @contextmanager
+    def transaction(self) -> Iterator[list[dict[str, Any]]]:
+        """One write transaction; yields the list to put the events written in it.
+
+        Their JSON lines are appended just before COMMIT (store.events explains why)
+        and they are logged once committed.
+        """
+        with self._lock:
+            pending: list[dict[str, Any]] = []
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield pending
+                events.append_log(self.events_log, self.conn, pending)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if pending and self.events_log is not None:
+                    with suppress(OSError):  # else cut before the next append
+                        events.reconcile_log(self.events_log, self.conn)
+                raise
+            events.log(pending)
+
+    # -- the crawler's API ---------------------------------------------------------------
+
+    def page(self, url: str) -> PageState | None:
+        with self._lock:
+            return pages.state(self.conn, url)
+
+    def ingest(self, page: RawPage, extraction: Extraction) -> IngestResult:
+        """Decide what an extracted page is and record it, in one transaction."""
+        with self.transaction() as pending:
+            ctx = ingest.Context(self.conn, self.now(), self.topics, self.extractor, pending)
+            result = ingest.ingest(ctx, page, extraction)
+        self._count(page.source, "not_articles" if result.kind == "not_article" else "articles")
+        return result
+
+    def ingest_unchanged(self, page: RawPage) -> IngestResult:
+        """A 304, or a body already seen: refresh the page and the article's last_seen."""
+        with self.transaction():
+            now = self.now()
+            article_id = pages.touch(self.conn, page, now)
+            topics: list[str] = []
+            version = None
+            if article_id is not None:
+                self.conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?",
+                                  (now, article_id))
+                row = self.conn.execute("SELECT topics, version FROM articles WHERE id = ?",
+                                        (article_id,)).fetchone()
+                topics, version = json.loads(row["topics"]), row["version"]
+        self._count(page.source, "unchanged", "articles" if article_id is not None else None)
+        return IngestResult("unchanged", article_id, topics, None, version)
+
+    def record_error(self, url: str, source: str, status: int | None, reason: str) -> None:
+        with self.transaction():
+            pages.error(self.conn, url, source, status, reason, self.now())
+
+    def start_run(self, source: str) -> int:
+        with self.transaction():
+            run_id = runs.start(self.conn, source, self.now())
+        with self._lock:
+            self._tallies[source] = Counter()
+        return run_id
+
+    def finish_run(self, run_id: int, counts: dict[str, int], status: str | None = None) -> str:
+        """Close a run (status None: computed, see store.health); returns the status."""
+        with self.transaction() as pending:
+            source = self.conn.execute("SELECT source FROM runs WHERE id = ?",
+                                       (run_id,)).fetchone()
+            tally = self._tallies.pop(source["source"], Counter()) if source else Counter()
+            moment = self.clock()
+            status, event = runs.finish(self.conn, run_id, counts, status,
+                                        RunTally(**tally), moment, iso(moment))
+            if event is not None:
+                pending.append(event)
+        return status
+
+    def _count(self, source: str, *keys: str | None) -> None:
+        with self._lock:
+            tally = self._tallies.setdefault(source, Counter())
+            for key in keys:
+                if key:
+                    tally[key] += 1

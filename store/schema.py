@@ -1,0 +1,164 @@
+"""The store's schema as recorded sqlite-utils migrations, applied at start-up.
+
+Each migration runs in its own transaction together with its record in
+`_sqlite_migrations` (sqlite-utils does both), so a crash mid-migration leaves
+the previous schema.  Statements go through `db.execute` one by one: helpers
+that use `executescript` would commit the migration's transaction half-way.
+Append new migrations at the end; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("newswatch")
+
+INITIAL = [
+    """CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        title TEXT,
+        author TEXT,
+        published TEXT,
+        modified TEXT,
+        language TEXT,
+        sitename TEXT,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        last_changed TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        topics TEXT NOT NULL DEFAULT '[]',
+        on_topic INTEGER NOT NULL DEFAULT 1,
+        tags TEXT NOT NULL DEFAULT '[]',
+        signature BLOB
+    )""",
+    "CREATE INDEX articles_text_hash ON articles(text_hash)",
+    "CREATE INDEX articles_source ON articles(source, first_seen)",
+    """CREATE TABLE article_urls (
+        url TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        source TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        relation TEXT NOT NULL CHECK (relation IN ('canonical', 'alias', 'copy')),
+        similarity REAL
+    )""",
+    "CREATE INDEX article_urls_article ON article_urls(article_id)",
+    "CREATE INDEX article_urls_source ON article_urls(source, first_seen)",
+    """CREATE TABLE versions (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        version INTEGER NOT NULL,
+        seen_at TEXT NOT NULL,
+        title TEXT,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        diff TEXT,
+        detail TEXT,
+        reextracted INTEGER NOT NULL DEFAULT 0,
+        url TEXT,
+        body_hash TEXT REFERENCES bodies(hash),
+        PRIMARY KEY (article_id, version)
+    )""",
+    "CREATE INDEX versions_body ON versions(body_hash)",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT,
+        article_id INTEGER REFERENCES articles(id),
+        url TEXT,
+        title TEXT,
+        topics TEXT NOT NULL DEFAULT '[]',
+        detail TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "CREATE INDEX events_at ON events(at)",
+    "CREATE INDEX events_article ON events(article_id)",
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT CHECK (status IN ('ok', 'failed', 'partial')),
+        fetched INTEGER NOT NULL DEFAULT 0,
+        new INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        articles INTEGER NOT NULL DEFAULT 0,
+        not_articles INTEGER NOT NULL DEFAULT 0,
+        reason TEXT
+    )""",
+    "CREATE INDEX runs_source ON runs(source, id)",
+    """CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        last_run_at TEXT,
+        last_ok_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        health TEXT NOT NULL DEFAULT 'ok' CHECK (health IN ('ok', 'failing', 'silent')),
+        last_error TEXT
+    )""",
+    """CREATE TABLE pages (
+        url TEXT PRIMARY KEY,
+        source TEXT,
+        fetched_at TEXT,
+        status INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        article_id INTEGER REFERENCES articles(id),
+        final_url TEXT,
+        content_type TEXT,
+        title TEXT,
+        text_hash TEXT,
+        reason TEXT
+    )""",
+    "CREATE INDEX pages_body ON pages(body_hash)",
+    "CREATE INDEX pages_article ON pages(article_id)",
+    """CREATE TABLE bodies (
+        hash TEXT PRIMARY KEY,
+        body BLOB NOT NULL,
+        encoding TEXT NOT NULL DEFAULT 'zlib',
+        size INTEGER NOT NULL,
+        content_type TEXT
+    )""",
+    # Near-duplicate index: one row per LSH band of each article's MinHash
+    # signature (see store/dedupe.py).  Kept in SQLite so it commits with the
+    # article and a copy syndicated weeks later is still found, with no rebuild.
+    """CREATE TABLE signature_bands (
+        key INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (key, article_id)
+    ) WITHOUT ROWID""",
+    # Full-text search, default unicode61 tokenizer (topic matching assumes it).
+    """CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content="articles", content_rowid="id"
+    )""",
+    """CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+    """CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+    END""",
+    """CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+]
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    for statement in INITIAL:
+        db.execute(statement)
+
+
+def migrate(db: Database) -> None:
+    """Apply every pending migration (each in its own transaction)."""
+    migrations.apply(db)
