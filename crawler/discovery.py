@@ -260,7 +260,7 @@ def parse_listing(html: str | bytes, base_url: str, follow: Sequence[re.Pattern[
     The next page is a `rel=next` link, or an anchor that reads or is classed like one
     ("Next", "Older posts", "»"), also restricted to the source's hosts.
     """
-    allowed = {h.lower() for h in hosts}
+    allowed = {_bare(h) for h in hosts}
     try:
         doc = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
@@ -285,8 +285,7 @@ def _base_href(doc: lxml.html.HtmlElement, base_url: str) -> str:
 def _on_hosts(url: str | None, allowed: set[str]) -> str | None:
     if url is None:
         return None
-    host = (urlsplit(url).hostname or "").lower()
-    return url if host in allowed else None
+    return url if host_of(url) in allowed else None
 
 
 def _next_page(doc: lxml.html.HtmlElement, base: str, allowed: set[str],
@@ -310,4 +309,10 @@ def _next_page(doc: lxml.html.HtmlElement, base: str, allowed: set[str],
 
 
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The host a URL is on, for "the source's own hosts": lower-case, without `www.`."""
+    return _bare(urlsplit(url).hostname or "")
+
+
+def _bare(host: str) -> str:
+    host = host.lower()
+    return host[4:] if host.startswith("www.") else host

@@ -11,17 +11,16 @@ One `IngestService` per process, shared by every crawler in it:
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import signal
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
 from twisted.internet.defer import Deferred
 
+from crawler import workers
 from crawler.reactor import deferred_from_future
 from extract.record import Extraction
 from newswatch.config import Config
@@ -32,25 +31,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group; the parent decides how to stop, so the
-    # workers must not die mid-task with a KeyboardInterrupt of their own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _warm_up() -> bool:
-    import extract  # noqa: F401  (the slow import, done before the first page arrives)
-
-    return True
-
-
-def extract_raw(body: bytes, url: str, content_type: str | None) -> Extraction:
-    """Runs in a worker process: plain data in, plain data out (both picklable)."""
-    from extract import extract_page  # only the workers pay for importing trafilatura
-
-    return extract_page(body, url, content_type)
-
-
 class IngestService:
     """The store (behind one writer thread) and the extraction worker pool."""
 
@@ -59,7 +39,11 @@ class IngestService:
         self.store = Store.open(db, events_log=events_log, topics=topics)
         self.workers = workers
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-store")
+        # Submitting to a process pool can block while it starts a worker (the forkserver
+        # finishing its imports), so the reactor hands pages over through this thread.
+        self._feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-feed")
         self._pool: ProcessPoolExecutor | None = None
+        self._warm = False
         self._lock = threading.Lock()
         self.closed = False
 
@@ -72,31 +56,36 @@ class IngestService:
     def _get_pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                # spawn, not fork: the parent runs a reactor and threads, which a forked
-                # child would inherit in an undefined state.
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, initializer=_ignore_sigint,
-                    mp_context=multiprocessing.get_context("spawn"))
+                # not a plain fork: the parent runs a reactor and threads, which a forked
+                # child would inherit in an undefined state (see crawler.workers)
+                self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                                 initializer=workers.init_worker,
+                                                 mp_context=workers.worker_context())
             return self._pool
 
     def warm_up(self) -> None:
-        """Start the workers now, so their imports overlap the first downloads."""
-        pool = self._get_pool()
-        for _ in range(self.workers):
-            pool.submit(_warm_up)
+        """Start the workers now, so their start-up overlaps the first downloads."""
+        if not self._warm:
+            self._warm = True
+            for _ in range(self.workers):
+                self._feeder.submit(self._submit, workers.ready)
 
     def extract(self, page: RawPage) -> Deferred[Extraction]:
-        content_type = page.headers.get("content-type")
-        try:
-            future = self._get_pool().submit(extract_raw, page.body, page.final_url,
-                                             content_type)
-        except BrokenProcessPool:
-            self._replace_broken_pool()
-            future = self._get_pool().submit(extract_raw, page.body, page.final_url,
-                                             content_type)
-        d = deferred_from_future(future)
+        """Extract `page` in a worker process; fires on the reactor thread."""
+        handed_over = self._feeder.submit(self._submit, workers.extract_raw, page.body,
+                                          page.final_url, page.headers.get("content-type"))
+        d: Deferred[Any] = deferred_from_future(handed_over)
+        d.addCallback(deferred_from_future)  # then wait for the worker's result
         d.addErrback(self._on_extract_failure)
         return d
+
+    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """On the feeder thread: submit to the pool, replacing it if a worker died."""
+        try:
+            return self._get_pool().submit(fn, *args)
+        except BrokenProcessPool:
+            self._replace_broken_pool()
+            return self._get_pool().submit(fn, *args)
 
     def _on_extract_failure(self, failure: Any) -> Any:
         # A worker killed by a pathological page breaks the whole pool: replace it so the
@@ -145,6 +134,7 @@ class IngestService:
             return
         self.closed = True
         self._writer.shutdown(wait=True)
+        self._feeder.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:

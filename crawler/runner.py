@@ -86,6 +86,7 @@ def run_sources(config: Config, names: Iterable[str] | None = None,
         install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     ingest = IngestService.from_config(config, workers=settings.getint(
         "NEWSWATCH_EXTRACT_WORKERS"))
+    ingest.warm_up()  # the workers start while Scrapy sets up
     try:
         session = _Session(CrawlerRunner(settings), ingest, config,
                            settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))

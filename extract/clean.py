@@ -27,8 +27,6 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.xml import delete_element
 
-_RE_NS = {"re": "http://exslt.org/regular-expressions"}
-
 # rule name -> class/id tokens (regex alternatives, matched as whole dash/underscore tokens)
 TOKEN_RULES: dict[str, tuple[str, ...]] = {
     "newsletter": ("newsletter", "subscribe", "subscription", "sign-?up", "opt-?in",
@@ -53,20 +51,24 @@ COUNTER_CELL = re.compile(r"^\D{1,24}?\s*\d[\d.,]*\s*[kKmM]?$|^\d[\d.,]*\s*[kKmM
 WIDGET_MAX_WORDS = 80  # an e-mail widget's text; more means we climbed into real content
 LABEL_MAX_WORDS = 8  # a heading/prompt above a link list or a counter widget
 LINK_ITEM_MIN_WORDS = 3  # a story link; shorter links are menus and tags (trafilatura's job)
-LONG_PARAGRAPH = 150  # characters: "article paragraph" for the guard
+LONG_PARAGRAPH = 10  # words: a paragraph of running text, for the guard
+BIO_MAX_WORDS = 120  # an author box; more means we climbed into the article
+SELF_INTRO = re.compile(r"^(?:i[’']?m|i am|about)\s+")
+AUTHOR_LINK = re.compile(r"/(?:authors?|writers?|contributors?)/", re.I)
 
 
-def _token_xpath(tokens: Iterable[str]) -> XPath:
-    pattern = "(?:^|[\\s_-])(?:" + "|".join(tokens) + ")(?:$|[\\s_-])"
-    tags = " or ".join(f"self::{t}" for t in TOKEN_ELEMENTS)
-    return XPath(f".//*[{tags}][re:test(@class, '{pattern}', 'i') or "
-                 f"re:test(@id, '{pattern}', 'i')]", namespaces=_RE_NS)
+def _token_pattern(rules: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    groups = "|".join(f"(?P<{name.replace('-', '_')}>{'|'.join(tokens)})"
+                      for name, tokens in rules.items())
+    return re.compile(f"(?:^|[\\s_-])(?:{groups})(?:$|[\\s_-])", re.I)
 
 
-_TOKEN_XPATHS = {name: _token_xpath(tokens) for name, tokens in TOKEN_RULES.items()}
-_HIDDEN_XPATH = XPath(".//*[@hidden or @aria-hidden='true' or contains(@style, 'none') or "
-                      "contains(@style, 'hidden')]")
+# one regex for all rules, one pass over the tree: XPath with EXSLT regexes is ~10x slower
+_TOKENS = _token_pattern(TOKEN_RULES)
+_TOKEN_TAGS = frozenset(TOKEN_ELEMENTS)
 _INPUT_XPATH = XPath(".//input")
+_PERSON_XPATH = XPath(".//*[self::div or self::section or self::aside][@itemprop='author' or "
+                      "contains(@itemtype, 'schema.org/Person')]")
 
 
 def _words(element: HtmlElement) -> int:
@@ -79,27 +81,21 @@ class Guard:
     def __init__(self, tree: HtmlElement) -> None:
         self.root = tree
         h1s = tree.findall(".//h1")
-        self.title = h1s[0] if len(h1s) == 1 else None
-        self.long_total = sum(len(t) for t in self._long_texts(tree))
-
-    @staticmethod
-    def _long_texts(element: HtmlElement) -> Iterator[str]:
-        for p in element.iter("p"):
-            text = p.text_content()
-            if len(text) >= LONG_PARAGRAPH:
-                yield text
+        title = h1s[0] if len(h1s) == 1 else None
+        self.protected = {title, *title.iterancestors()} if title is not None else set()
+        self.long = {p: n for p in tree.iter("p")
+                     if (n := len(p.text_content().split())) >= LONG_PARAGRAPH}
+        self.long_total = sum(self.long.values())
 
     def allows(self, element: HtmlElement) -> bool:
-        if element is self.root or element.tag in ("html", "body", "main"):
+        if element.tag in ("html", "body", "main") or element.getparent() is None:
             return False
-        if element.getparent() is None:
-            return False
-        if self.title is not None and (element is self.title or
-                                       any(a is element for a in self.title.iterancestors())):
+        if element in self.protected:
             return False
         if not self.long_total:
             return True
-        return sum(len(t) for t in self._long_texts(element)) <= 0.5 * self.long_total
+        inside = sum(self.long.get(p, 0) for p in element.iter("p"))
+        return inside <= 0.5 * self.long_total
 
 
 def _remove(elements: Iterable[HtmlElement], guard: Guard) -> int:
@@ -123,28 +119,68 @@ def _label_before(element: HtmlElement) -> HtmlElement | None:
     return previous
 
 
-def hidden_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
-    for element in _HIDDEN_XPATH(tree):
-        style = element.get("style", "")
-        if (element.get("hidden") is not None or element.get("aria-hidden") == "true"
-                or HIDDEN_STYLE.search(style)):
-            yield element
+def _is_hidden(element: HtmlElement) -> bool:
+    return (element.get("hidden") is not None or element.get("aria-hidden") == "true"
+            or bool(HIDDEN_STYLE.search(element.get("style") or "")))
 
 
-def email_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
+def token_matches(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
+    """Elements named as furniture by their class/id, and hidden elements, by rule."""
+    found: dict[str, list[HtmlElement]] = {}
+    for element in tree.iter(*TOKEN_ELEMENTS):
+        if _is_hidden(element):
+            found.setdefault("hidden", []).append(element)
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if names != " " and (match := _TOKENS.search(names)):
+            found.setdefault(str(match.lastgroup).replace("_", "-"), []).append(element)
+    return found
+
+
+def _outermost(start: HtmlElement, max_words: int, guard: Guard) -> HtmlElement | None:
+    """The largest ancestor of `start` with at most `max_words` words that may be removed."""
+    widget = None
+    for ancestor in start.iterancestors():
+        if ancestor.tag in ("body", "html", "main", "article") or not guard.allows(ancestor) \
+                or _words(ancestor) > max_words:
+            break
+        widget = ancestor
+    return widget
+
+
+def email_widgets(tree: HtmlElement, guard: Guard) -> Iterator[HtmlElement]:
     """The outermost small block around each e-mail input (a newsletter or sign-up box)."""
     for field in _INPUT_XPATH(tree):
         described = " ".join(field.get(a, "") for a in ("type", "name", "id", "placeholder"))
-        if not EMAIL_FIELD.search(described):
-            continue
-        widget = None
-        for ancestor in field.iterancestors():
-            if ancestor.tag in ("body", "html", "main", "article") or \
-                    _words(ancestor) > WIDGET_MAX_WORDS:
-                break
-            widget = ancestor
-        if widget is not None:
+        if EMAIL_FIELD.search(described) and (
+                widget := _outermost(field, WIDGET_MAX_WORDS, guard)) is not None:
             yield widget
+
+
+def _is_bio(box: HtmlElement, name: str) -> bool:
+    if box.tag not in ("div", "section", "aside", "footer", "li"):
+        return False
+    if box.find(".//img") is not None:
+        return True
+    folded = name.casefold()
+    return any(SELF_INTRO.sub("", p.text_content().strip().casefold()).startswith(folded)
+               for p in box.iter("p") if len(p.text_content().split()) > LABEL_MAX_WORDS)
+
+
+def author_boxes(tree: HtmlElement, guard: Guard) -> Iterator[HtmlElement]:
+    """Author bios: a schema.org Person block, or a small block holding a link to the
+    author's page and a portrait or a paragraph starting with the author's name."""
+    for element in _PERSON_XPATH(tree):
+        if _words(element) > LABEL_MAX_WORDS:
+            yield element
+    for link in tree.iter("a"):
+        name = link.text_content().strip()
+        if not name or len(name.split()) > 5 or not (
+                link.get("rel") == "author" or AUTHOR_LINK.search(link.get("href", ""))):
+            continue
+        box = _outermost(link, BIO_MAX_WORDS, guard)
+        if box is not None and _is_bio(box, name):
+            yield box
 
 
 def _link_item(link: HtmlElement) -> HtmlElement:
@@ -205,17 +241,12 @@ def counter_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
             yield from _with_label(element)
 
 
-def token_matches(tree: HtmlElement, rule: str) -> list[HtmlElement]:
-    return list(_TOKEN_XPATHS[rule](tree))
-
-
 def clean_tree(tree: HtmlElement) -> dict[str, int]:
     """Remove page furniture from `tree` in place; returns removals per rule."""
     guard = Guard(tree)
-    counts = {"hidden": _remove(hidden_elements(tree), guard)}
-    for rule in TOKEN_RULES:
-        counts[rule] = _remove(token_matches(tree, rule), guard)
-    counts["email-widget"] = _remove(email_widgets(tree), guard)
+    counts = {rule: _remove(elements, guard) for rule, elements in token_matches(tree).items()}
+    counts["email-widget"] = _remove(email_widgets(tree, guard), guard)
+    counts["author-box"] = _remove(author_boxes(tree, guard), guard)
     counts["link-list"] = _remove(link_lists(tree), guard)
     counts["counters"] = _remove(counter_widgets(tree), guard)
     return counts

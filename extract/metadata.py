@@ -27,14 +27,13 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
     examine_meta,
-    extract_author,
-    extract_catstags,
     extract_meta_json,
     extract_sitename,
     extract_title,
 )
 from trafilatura.utils import line_processing
 
+from extract.author import byline_author
 from extract.jsonld import JsonLd, as_text
 
 LOGGER = logging.getLogger(__name__)
@@ -56,9 +55,8 @@ _MODIFIED_XPATHS = (
 )
 _LANGUAGE_XPATHS = (
     "/html/@lang",
-    "/html/@xml:lang",
-    './/meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content',
-    './/meta[@property="og:locale"]/@content',
+    './/head/meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content',
+    './/head/meta[@property="og:locale"]/@content',
 )
 # separators between a title and the site name; ":" is left out, headlines use it
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·»•~/]|::)\s+")
@@ -174,12 +172,12 @@ def _trafilatura_fields(tree: HtmlElement, url: str) -> dict[str, str | list[str
     tags = [t.strip() for tag in (doc.tags or []) for t in tag.split(",") if t.strip()]
     return {
         "title": doc.title or extract_title(tree),
-        "author": doc.author or extract_author(tree),
+        "author": doc.author or byline_author(tree),
         "sitename": (doc.sitename or extract_sitename(tree) or "").lstrip("@") or None,
         "description": doc.description,
         "date": find_date(tree, extensive_search=True, original_date=True, url=url or None,
                           max_date=_date_bound()),
-        "tags": tags or extract_catstags("tag", tree),
+        "tags": tags or [a.text_content().strip() for a in tree.iterfind('.//a[@rel="tag"]')],
     }
 
 

@@ -27,7 +27,7 @@ TOPIC = '("north korea" OR pyongyang OR dprk OR "kim jong un") AND (russia OR mo
 SOURCE_TEMPLATES = {
     "m31": {"start": ["/category/geopolitics/"], "follow": [r"/\d{4}/\d{2}/[a-z0-9-]+/?$"]},
     "westjournal": {"feed": ["/feed/"]},
-    "analysis": {"sitemap": ["/sitemap.xml"]},
+    "analysis": {"sitemap": ["/sitemap-index.xml"]},
 }
 DEMO_FILES = ("newswatch.toml", "newswatch.db", "newswatch.db-wal", "newswatch.db-shm",
               "events.jsonl")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import signal
 import socket
 import sys
 import threading
@@ -370,8 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for site in sites.names:
         print(f"{site:12} {server.base_url(site)}/", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        threading.Event().wait()
+        while not stop.wait(0.5):  # a timed wait lets Ctrl-C through promptly
+            pass
     except KeyboardInterrupt:
         pass
     finally:

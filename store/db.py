@@ -27,6 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from extract.record import Extraction
+from newswatch.exceptions import NewswatchError
 from store import events, ingest, pages, runs
 from store.health import RunTally
 from store.model import IngestResult, PageState, RawPage, iso, utcnow
@@ -96,6 +97,9 @@ class Store:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise NewswatchError(f"cannot open the store {path}: {exc}") from None
         except BaseException:
             conn.close()
             raise

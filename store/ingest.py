@@ -156,7 +156,6 @@ def _apply(ctx: Context, page: RawPage, article: Article, incoming: Incoming,
         kind = relation if relation == "copy" else ("canonical" if url == stored_url else "alias")
         _add_url(conn, url, article_id, page.source, now, kind, decision.similarity)
     event = None
-    version = None
     if decision.new_version:
         body = (page.body_hash, page.body, page.content_type, page.final_url or page.url)
         version = add_version(conn, ctx.topics, article_id, article, body, now,

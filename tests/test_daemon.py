@@ -181,8 +181,8 @@ def test_down_host_fails_once_and_recovers(tmp_path: Path,
 def test_failing_host_does_not_block_healthy_source(tmp_path: Path,
                                                     daemon_factory: Callable[..., Any]) -> None:
     with FixtureServer(state=0) as srv:
-        # Both analysis sources hang on every page for longer than their cadence.
-        srv.fault("analysis", "/", "slow", delay=8)
+        # Both analysis sources hang on their sitemap for longer than their cadence.
+        srv.fault("analysis", "/sitemap-index.xml", "slow", delay=8)
         config = write_config(tmp_path / "newswatch.toml", srv, {
             "slow1": ("analysis", "1s"), "slow2": ("analysis", "1s"),
             "healthy": ("westjournal", "1s")})

@@ -218,11 +218,13 @@ def test_listing_links_follow_regex_hosts_and_next_page() -> None:
     <a href="/2025/05/story-one/">one</a> <a href="/2025/05/story-one/#comments">again</a>
     <a href="2025/06/story-two/">two, relative to base</a>
     <a href="http://elsewhere.example/2025/05/offsite/">offsite</a>
+    <a href="https://www.news.example/2025/07/same-site/">www. is the same site</a>
     <a href="/tag/korea/">tag</a> <a href="/about/">about</a>
     <div class="nav-previous"><a href="/page/2/">Older posts</a></div></body></html>"""
     listing = parse_listing(html, BASE, FOLLOW, {"news.example"})
     assert listing.links == ["http://news.example/2025/05/story-one/",
-                             "http://news.example/sub/2025/06/story-two/"]
+                             "http://news.example/sub/2025/06/story-two/",
+                             "https://www.news.example/2025/07/same-site/"]
     assert listing.next_page == "http://news.example/page/2/"
 
 

@@ -16,6 +16,7 @@ from newswatch.fixtures import FixtureSites
 ARTICLE = "/2024/10/north-korea-justifies-potential-troop-deployment-to-russia/"
 NEW_IN_2 = "/2025/06/russia-north-korea-road-bridge-tumen/"
 REMOVED_IN_5 = "/news/county-clerks-test-voting-machines/"
+COPY_IN_4 = "/news/russia-north-korea-speed-up-tumen-river-road-bridge/"
 ANALYSIS = "/analysis/firm-friendship-pyongyang-moscow-relations.html"
 
 
@@ -71,7 +72,7 @@ def test_serves_every_state_with_real_headers(srv, sites) -> None:
 
 def test_links_use_each_sites_base_url(srv) -> None:
     srv.set_state(4)
-    _, _, body = get(srv, "westjournal", "/news/russia-north-korea-speed-up-tumen-river-road-bridge/")
+    _, _, body = get(srv, "westjournal", COPY_IN_4)
     assert (srv.url("m31", NEW_IN_2)).encode() in body
     _, _, feed = get(srv, "m31", "/feed/")
     assert srv.url("m31", NEW_IN_2).encode() in feed

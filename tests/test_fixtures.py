@@ -22,7 +22,8 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_SENTENCES = {
     "000_86f92875bb04c0bb": "For the first time, North Korea’s Vice Foreign Minister Kim Jong Gyu "
                             "spoke on the issue on Friday",
-    "001_27bec02e56836ce3": "Of particular concern is the possibility of nuclear knowledge exchange.",
+    "001_27bec02e56836ce3": "Of particular concern is the possibility of nuclear knowledge "
+                            "exchange.",
     "002_534124690d99208a": "Let's take a closer look at the intricate relationship between North "
                             "Korea and Russia",
     "003_6394c659ce840a8a": "In return, the Times wrote, Russia shared missile technology with "

@@ -4,7 +4,7 @@ LSH index finding copies across store restarts."""
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from datasketch import MinHashLSH
@@ -20,7 +20,7 @@ BASES = {"m31": "http://127.0.0.1:18031", "westjournal": "http://127.0.0.1:18032
          "analysis": "http://127.0.0.1:18033"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def fixture_articles(state: int) -> dict[tuple[str, str], Article]:
     sites = FixtureSites()
     out = {}
@@ -87,7 +87,7 @@ def test_an_edit_is_near_its_previous_version_but_judged_by_url() -> None:
 
 def test_bands_are_datasketchs_optimum_for_the_lsh_threshold() -> None:
     lsh = MinHashLSH(threshold=dedupe.LSH_THRESHOLD, num_perm=NUM_PERM)
-    assert (dedupe.BANDS, dedupe.ROWS) == (lsh.b, lsh.r)
+    assert (lsh.b, lsh.r) == (dedupe.BANDS, dedupe.ROWS)
     assert dedupe.BANDS * dedupe.ROWS <= NUM_PERM
     keys = dedupe.band_keys(signature("one two three four five"))
     assert len(set(keys)) == dedupe.BANDS

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from test_store_support import (
     BANKS,
     CONTENT_TYPE,
@@ -24,6 +25,7 @@ from test_store_support import (
 from extract import extract_page
 from extract.fingerprint import signature, text_hash
 from extract.record import Extraction
+from newswatch.exceptions import NewswatchError
 from store import Store
 
 A = "http://a.test/2024/10/troops/"
@@ -244,3 +246,10 @@ def test_schema_is_migrated_once_in_wal_mode(tmp_path: Path) -> None:
     assert {"id", "url", "source", "title", "author", "published", "modified", "language",
             "sitename", "text", "text_hash", "first_seen", "last_seen", "last_changed",
             "version", "topics"} <= columns
+
+
+def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "nw.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(NewswatchError, match="cannot open the store"):
+        Store.open(path)

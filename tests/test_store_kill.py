@@ -29,10 +29,11 @@ STORIES = 40
 COPIES = 12
 EDITS = 10
 CONTENT_TYPE = "text/html; charset=utf-8"
-WORDS = ("army border treaty summit envoy minister harbour railway bridge grain export"
-         " missile sanction council vote budget reform market tariff drought harvest"
-         " pipeline festival museum court appeal verdict union strike wage port ferry"
-         " satellite launch orbit probe telescope galaxy survey election ballot").split()
+VOCABULARY = """army border treaty summit envoy minister harbour railway bridge grain export
+missile sanction council vote budget reform market tariff drought harvest pipeline festival
+museum court appeal verdict union strike wage port ferry satellite launch orbit probe telescope
+galaxy survey election ballot"""
+WORDS = VOCABULARY.split()
 TOPIC_LINE = "Officials in Pyongyang and Moscow confirmed the talks on North Korea and Russia."
 
 

@@ -20,15 +20,15 @@ from newswatch.exceptions import ConfigError
 
 
 class Command(ScrapyCrawlCommand):
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Checked here, before Scrapy builds its crawler process and starts logging.
+        super().process_options(args, opts)
         if args and args[0] == NewsSpider.name:
             try:
                 check_spider_args(opts.spargs)
             except ConfigError as exc:
                 print(f"newswatch: error: {exc}", file=sys.stderr)
-                self.exitcode = exc.exit_code
-                return
-        super().run(args, opts)
+                sys.exit(exc.exit_code)
 
 
 def check_spider_args(spargs: dict[str, str]) -> None:

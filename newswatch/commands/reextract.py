@@ -20,9 +20,11 @@ def command(ctx: click.Context) -> None:
     Example: newswatch --config newswatch.toml reextract
     """
     from store import Store
+    from store.queries import open_read_only
     from store.reextract import reextract
 
     config = config_from(ctx)
+    open_read_only(config.db).close()  # a clear error when there is no store yet
     store = Store.open(config.db, events_log=config.events_log, topics=config.topic_queries())
     try:
         total = store.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
