@@ -1,4 +1,5 @@
-"""Discovery parsing: feeds, sitemaps and listing pages -> the article links they name.
+"""Discovery parsing: feeds and sitemaps -> the article links they name (listing pages:
+crawler.listing).
 
 Pure functions over bytes/str, testable without Scrapy or the network. XML is parsed
 with a hardened lxml parser: no DTD loading, no entity expansion, no network access,
@@ -11,14 +12,13 @@ from __future__ import annotations
 import gzip
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Literal, NamedTuple
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 MAX_XML_BYTES = 50 * 1024 * 1024  # a gzipped sitemap may not inflate beyond this
@@ -237,82 +237,11 @@ def changed_since(lastmod: datetime | None, last_modified: str | None,
     return lastmod > fetched - timedelta(minutes=5)
 
 
-# --- listing pages -------------------------------------------------------------------
-
-_NEXT_TEXT = re.compile(r"^\s*(next( page)?|older( posts| entries)?|[›»→]+|next\s*[›»→])\s*$",
-                        re.IGNORECASE)
-_NEXT_CLASSES = {"next", "next-page", "nextpostslink", "pagination-next", "nav-previous",
-                 "older", "older-posts"}
-
-
-@dataclass
-class Listing:
-    """The article links and the next page of one listing page."""
-
-    links: list[str]
-    next_page: str | None
-
-
-def parse_listing(html: str | bytes, base_url: str, follow: Sequence[re.Pattern[str]],
-                  hosts: Iterable[str]) -> Listing:
-    """Links on a listing page that match a `follow` regex and stay on the source's hosts.
-
-    The next page is a `rel=next` link, or an anchor that reads or is classed like one
-    ("Next", "Older posts", "»"), also restricted to the source's hosts.
-    """
-    allowed = {_bare(h) for h in hosts}
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return Listing([], None)
-    base = _base_href(doc, base_url)
-    links: dict[str, None] = {}
-    for anchor in doc.iter("a"):
-        url = _on_hosts(absolute_http_url(anchor.get("href"), base), allowed)
-        if url and url != base_url and any(p.search(url) for p in follow):
-            links[url] = None
-    return Listing(list(links), _next_page(doc, base, allowed, base_url))
-
-
-def _base_href(doc: lxml.html.HtmlElement, base_url: str) -> str:
-    for base in doc.iter("base"):
-        href = absolute_http_url(base.get("href"), base_url)
-        if href:
-            return href
-    return base_url
-
-
-def _on_hosts(url: str | None, allowed: set[str]) -> str | None:
-    if url is None:
-        return None
-    return url if host_of(url) in allowed else None
-
-
-def _next_page(doc: lxml.html.HtmlElement, base: str, allowed: set[str],
-               current: str) -> str | None:
-    candidates: list[str | None] = []
-    for el in doc.iter("link", "a"):
-        if "next" in (el.get("rel") or "").lower().split():
-            candidates.append(el.get("href"))
-    for anchor in doc.iter("a"):
-        parent = anchor.getparent()
-        parent_class = "" if parent is None else parent.get("class") or ""
-        classes = f"{anchor.get('class') or ''} {parent_class}"
-        if (_NEXT_TEXT.match(anchor.text_content() or "")
-                or _NEXT_CLASSES.intersection(classes.lower().split())):
-            candidates.append(anchor.get("href"))
-    for href in candidates:
-        url = _on_hosts(absolute_http_url(href, base), allowed)
-        if url and url != current:
-            return url
-    return None
-
-
 def host_of(url: str) -> str:
     """The host a URL is on, for "the source's own hosts": lower-case, without `www.`."""
-    return _bare(urlsplit(url).hostname or "")
+    return bare_host(urlsplit(url).hostname or "")
 
 
-def _bare(host: str) -> str:
+def bare_host(host: str) -> str:
     host = host.lower()
     return host[4:] if host.startswith("www.") else host

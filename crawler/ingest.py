@@ -11,6 +11,7 @@ One `IngestService` per process, shared by every crawler in it:
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -36,15 +37,18 @@ class IngestService:
 
     def __init__(self, db: Path, events_log: Path | None, topics: dict[str, str],
                  workers: int = 2) -> None:
-        self.store = Store.open(db, events_log=events_log, topics=topics)
         self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        # Start the workers first: while this process has one thread and no open store
+        # they can be plain forks, which share the extractor already imported here.
+        self._pool = _forked_pool(workers)
+        self.store = Store.open(db, events_log=events_log, topics=topics)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-store")
         # Submitting to a process pool can block while it starts a worker (the forkserver
         # finishing its imports), so the reactor hands pages over through this thread.
         self._feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-feed")
-        self._pool: ProcessPoolExecutor | None = None
-        self._warm = False
-        self._lock = threading.Lock()
+        self._warm = self._pool is not None
         self.closed = False
 
     @classmethod
@@ -56,11 +60,11 @@ class IngestService:
     def _get_pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                # not a plain fork: the parent runs a reactor and threads, which a forked
-                # child would inherit in an undefined state (see crawler.workers)
+                # By now this process runs threads (and maybe the reactor), which a plain
+                # fork would copy in an undefined state: fork from a clean forkserver.
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                                  initializer=workers.init_worker,
-                                                 mp_context=workers.worker_context())
+                                                 mp_context=workers.forkserver_context())
             return self._pool
 
     def warm_up(self) -> None:
@@ -140,6 +144,16 @@ class IngestService:
         if pool is not None:
             _stop_pool(pool)
         self.store.close()
+
+
+def _forked_pool(size: int) -> ProcessPoolExecutor | None:
+    """A pool of workers forked right now, if this process is single-threaded; else None."""
+    if not workers.fork_is_safe():
+        return None
+    pool = ProcessPoolExecutor(max_workers=size, initializer=workers.init_worker,
+                               mp_context=multiprocessing.get_context("fork"))
+    pool.submit(workers.ready)  # a fork pool starts all its workers on the first task
+    return pool
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:

@@ -1,14 +1,17 @@
 """What runs inside the extraction worker processes: kept to plain, picklable functions.
 
-The workers come from a forkserver that imports `extract` (trafilatura, lxml, the
-fingerprinting) once; each worker is then a cheap fork of it, never of the crawler
-process with its reactor and threads.
+Workers are plain forks of the crawler process when they can be started before it runs
+any thread (they then share the extractor it already imported: no start-up cost).
+Otherwise they come from a forkserver that imports `extract` (trafilatura, lxml, the
+fingerprinting) once and forks each worker from that clean process, never from one
+with a running reactor and threads.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 from multiprocessing.context import BaseContext
 
 from extract.record import Extraction
@@ -16,7 +19,13 @@ from extract.record import Extraction
 PRELOAD = ["extract"]
 
 
-def worker_context() -> BaseContext:
+def fork_is_safe() -> bool:
+    """A plain fork copies only the calling thread: safe while it is the only one."""
+    return (threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+def forkserver_context() -> BaseContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx

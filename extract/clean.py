@@ -23,9 +23,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from lxml.etree import XPath
+from lxml.etree import XPath, strip_elements
 from lxml.html import HtmlElement
 from trafilatura.xml import delete_element
+
+from extract.links import Link, page_links
+from extract.normalize import word_count
 
 # rule name -> class/id tokens (regex alternatives, matched as whole dash/underscore tokens)
 TOKEN_RULES: dict[str, tuple[str, ...]] = {
@@ -45,10 +48,12 @@ TOKEN_RULES: dict[str, tuple[str, ...]] = {
 }
 TOKEN_ELEMENTS = ("div", "section", "aside", "p", "span", "ul", "ol", "li", "form", "figure",
                   "figcaption", "article", "footer", "label", "nav", "header", "dl")
+INERT_ELEMENTS = ("script", "style", "noscript", "svg", "template", "link")
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 EMAIL_FIELD = re.compile(r"e-?mail", re.I)
 COUNTER_CELL = re.compile(r"^\D{1,24}?\s*\d[\d.,]*\s*[kKmM]?$|^\d[\d.,]*\s*[kKmM]?\s*\D{1,24}$")
 WIDGET_MAX_WORDS = 80  # an e-mail widget's text; more means we climbed into real content
+COUNTER_MAX_CELLS = 12
 LABEL_MAX_WORDS = 8  # a heading/prompt above a link list or a counter widget
 LINK_ITEM_MIN_WORDS = 3  # a story link; shorter links are menus and tags (trafilatura's job)
 LONG_PARAGRAPH = 10  # words: a paragraph of running text, for the guard
@@ -60,19 +65,18 @@ AUTHOR_LINK = re.compile(r"/(?:authors?|writers?|contributors?)/", re.I)
 def _token_pattern(rules: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
     groups = "|".join(f"(?P<{name.replace('-', '_')}>{'|'.join(tokens)})"
                       for name, tokens in rules.items())
-    return re.compile(f"(?:^|[\\s_-])(?:{groups})(?:$|[\\s_-])", re.I)
+    # matched against lower-cased names: much faster than re.IGNORECASE
+    return re.compile(f"(?:^|[\\s_-])(?:{groups})(?:$|[\\s_-])")
 
 
 # one regex for all rules, one pass over the tree: XPath with EXSLT regexes is ~10x slower
 _TOKENS = _token_pattern(TOKEN_RULES)
 _TOKEN_TAGS = frozenset(TOKEN_ELEMENTS)
 _INPUT_XPATH = XPath(".//input")
-_PERSON_XPATH = XPath(".//*[self::div or self::section or self::aside][@itemprop='author' or "
-                      "contains(@itemtype, 'schema.org/Person')]")
 
 
 def _words(element: HtmlElement) -> int:
-    return len(element.text_content().split())
+    return word_count(element.text_content())
 
 
 class Guard:
@@ -84,7 +88,7 @@ class Guard:
         title = h1s[0] if len(h1s) == 1 else None
         self.protected = {title, *title.iterancestors()} if title is not None else set()
         self.long = {p: n for p in tree.iter("p")
-                     if (n := len(p.text_content().split())) >= LONG_PARAGRAPH}
+                     if (n := word_count(p.text_content())) >= LONG_PARAGRAPH}
         self.long_total = sum(self.long.values())
 
     def allows(self, element: HtmlElement) -> bool:
@@ -114,14 +118,16 @@ def _label_before(element: HtmlElement) -> HtmlElement | None:
                                                  "span", "strong", "header"):
         return None
     text = previous.text_content().strip()
-    if not text or len(text.split()) > LABEL_MAX_WORDS or previous.find(".//a") is not None:
+    if not text or word_count(text) > LABEL_MAX_WORDS or previous.find(".//a") is not None:
         return None
     return previous
 
 
 def _is_hidden(element: HtmlElement) -> bool:
-    return (element.get("hidden") is not None or element.get("aria-hidden") == "true"
-            or bool(HIDDEN_STYLE.search(element.get("style") or "")))
+    get = element.get
+    style = get("style")
+    return (get("hidden") is not None or get("aria-hidden") == "true"
+            or (style is not None and HIDDEN_STYLE.search(style) is not None))
 
 
 def token_matches(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
@@ -131,10 +137,20 @@ def token_matches(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
         if _is_hidden(element):
             found.setdefault("hidden", []).append(element)
             continue
-        names = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if names != " " and (match := _TOKENS.search(names)):
+        cls, ident = element.get("class"), element.get("id")
+        if (cls or ident) and (match := _TOKENS.search(f"{cls or ''} {ident or ''}".lower())):
             found.setdefault(str(match.lastgroup).replace("_", "-"), []).append(element)
+        elif _is_person(element):
+            found.setdefault("author-bio", []).append(element)
     return found
+
+
+def _is_person(element: HtmlElement) -> bool:
+    """A schema.org Person block with more than a name in it: an author bio."""
+    return (element.tag in ("div", "section", "aside")
+            and (element.get("itemprop") == "author"
+                 or "schema.org/Person" in (element.get("itemtype") or ""))
+            and _words(element) > LABEL_MAX_WORDS)
 
 
 def _outermost(start: HtmlElement, max_words: int, guard: Guard) -> HtmlElement | None:
@@ -164,41 +180,38 @@ def _is_bio(box: HtmlElement, name: str) -> bool:
         return True
     folded = name.casefold()
     return any(SELF_INTRO.sub("", p.text_content().strip().casefold()).startswith(folded)
-               for p in box.iter("p") if len(p.text_content().split()) > LABEL_MAX_WORDS)
+               for p in box.iter("p") if word_count(p.text_content()) > LABEL_MAX_WORDS)
 
 
-def author_boxes(tree: HtmlElement, guard: Guard) -> Iterator[HtmlElement]:
-    """Author bios: a schema.org Person block, or a small block holding a link to the
-    author's page and a portrait or a paragraph starting with the author's name."""
-    for element in _PERSON_XPATH(tree):
-        if _words(element) > LABEL_MAX_WORDS:
-            yield element
-    for link in tree.iter("a"):
-        name = link.text_content().strip()
-        if not name or len(name.split()) > 5 or not (
-                link.get("rel") == "author" or AUTHOR_LINK.search(link.get("href", ""))):
+def author_boxes(links: list[Link], guard: Guard) -> Iterator[HtmlElement]:
+    """Author bios: a small block holding a link to the author's page and a portrait or a
+    paragraph starting with the author's name (schema.org Person blocks: token_matches)."""
+    for link in links:
+        if not link.words or link.count > 5 or not (
+                link.rel == "author" or AUTHOR_LINK.search(link.href)):
             continue
-        box = _outermost(link, BIO_MAX_WORDS, guard)
+        name = link.text
+        box = _outermost(link.element, BIO_MAX_WORDS, guard)
         if box is not None and _is_bio(box, name):
             yield box
 
 
-def _link_item(link: HtmlElement) -> HtmlElement:
+def _link_item(link: Link) -> HtmlElement:
     """The largest element around a link that holds nothing but the link's text."""
-    text = link.text_content().strip()
-    item = link
-    for ancestor in link.iterancestors():
-        if ancestor.tag in ("body", "html") or ancestor.text_content().strip() != text:
+    text = link.text
+    item = link.element
+    for ancestor in item.iterancestors():
+        if ancestor.tag in ("body", "html") or " ".join(ancestor.text_content().split()) != text:
             break
         item = ancestor
     return item
 
 
-def link_lists(tree: HtmlElement) -> Iterator[HtmlElement]:
+def link_lists(links: list[Link]) -> Iterator[HtmlElement]:
     """Runs of >= 2 adjacent siblings that are each one story link, plus their label."""
     items: dict[HtmlElement, HtmlElement] = {}
-    for link in tree.iter("a"):
-        if len(link.text_content().split()) >= LINK_ITEM_MIN_WORDS:
+    for link in links:
+        if link.count >= LINK_ITEM_MIN_WORDS:
             item = _link_item(link)
             items[item] = item
     seen: set[HtmlElement] = set()
@@ -233,7 +246,9 @@ def _with_label(block: HtmlElement) -> Iterator[HtmlElement]:
 def counter_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
     """Blocks of >= 3 "label + number" cells (reaction counters), plus their prompt."""
     for element in tree.iter("div", "section", "aside", "ul", "p"):
-        if len(element) < 3 or len(element.text_content()) > 400:
+        # cheap shape test first: a few cells, each a leaf or nearly
+        if not 3 <= len(element) <= COUNTER_MAX_CELLS or any(len(c) > 3 for c in element) \
+                or len(element.text_content()) > 400:
             continue
         cells = [c.text_content().strip() for c in element]
         cells = [c for c in cells if c]
@@ -241,12 +256,17 @@ def counter_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
             yield from _with_label(element)
 
 
-def clean_tree(tree: HtmlElement) -> dict[str, int]:
-    """Remove page furniture from `tree` in place; returns removals per rule."""
+def clean_tree(tree: HtmlElement, links: list[Link] | None = None) -> dict[str, int]:
+    """Remove page furniture from `tree` in place; returns removals per rule.
+
+    links: `extract.links.page_links(tree)` if the caller has it already."""
+    links = page_links(tree) if links is None else links
+    # code and vector art carry no text, yet trafilatura copies the tree several times
+    strip_elements(tree, *INERT_ELEMENTS, with_tail=False)
     guard = Guard(tree)
     counts = {rule: _remove(elements, guard) for rule, elements in token_matches(tree).items()}
     counts["email-widget"] = _remove(email_widgets(tree, guard), guard)
-    counts["author-box"] = _remove(author_boxes(tree, guard), guard)
-    counts["link-list"] = _remove(link_lists(tree), guard)
+    counts["author-box"] = _remove(author_boxes(links, guard), guard)
+    counts["link-list"] = _remove(link_lists(links), guard)
     counts["counters"] = _remove(counter_widgets(tree), guard)
     return counts

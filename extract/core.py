@@ -30,6 +30,7 @@ from extract.canonical import page_canonical_url
 from extract.decode import decode_body
 from extract.fingerprint import signature, text_hash
 from extract.jsonld import read_jsonld
+from extract.links import page_links
 from extract.metadata import extract_page_metadata
 from extract.normalize import join_paragraphs, split_paragraphs, strip_bullet
 from extract.options import extractor
@@ -70,13 +71,15 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
     if tree is None:
         raise NotAnArticle("empty or unparsable page")
     jsonld = read_jsonld(tree)
+    links = page_links(tree)
+    facts = pagetype.PageFacts()
+    if reason := pagetype.reject_page(tree, url, jsonld, links, facts):
+        raise NotAnArticle(reason)
     canonical = page_canonical_url(tree, url)
     meta = extract_page_metadata(tree, canonical or url, jsonld)
-    if reason := pagetype.reject_page(tree, url, meta, jsonld):
-        raise NotAnArticle(reason)
-    clean.clean_tree(tree)
+    clean.clean_tree(tree, links)
     paragraphs = _paragraphs(tree, boilerplate)
-    if reason := pagetype.reject_text(paragraphs, tree, jsonld):
+    if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)
     body = join_paragraphs(paragraphs)
     return Article(

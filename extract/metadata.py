@@ -160,7 +160,7 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _trafilatura_fields(tree: HtmlElement, url: str) -> dict[str, str | list[str] | None]:
+def _trafilatura_fields(tree: HtmlElement) -> dict[str, str | list[str] | None]:
     """trafilatura's extract_metadata, minus what we do not store (license, categories)."""
     doc = examine_meta(tree)
     if doc.author and " " not in doc.author:
@@ -175,18 +175,19 @@ def _trafilatura_fields(tree: HtmlElement, url: str) -> dict[str, str | list[str
         "author": doc.author or byline_author(tree),
         "sitename": (doc.sitename or extract_sitename(tree) or "").lstrip("@") or None,
         "description": doc.description,
-        "date": find_date(tree, extensive_search=True, original_date=True, url=url or None,
-                          max_date=_date_bound()),
         "tags": tags or [a.text_content().strip() for a in tree.iterfind('.//a[@rel="tag"]')],
     }
 
 
 def extract_page_metadata(tree: HtmlElement, url: str, jsonld: JsonLd) -> Metadata:
-    fields = _trafilatura_fields(tree, url)
+    fields = _trafilatura_fields(tree)
     title = _clean(str(fields["title"] or "")) or as_text(jsonld.get("headline"))
     sitename = _clean(str(fields["sitename"] or ""))
+    # exact timestamps from structured data first; htmldate's day only when there are none
     published = (iso_timestamp(as_text(jsonld.get("datePublished")))
-                 or _first_timestamp(tree, _PUBLISHED_XPATHS) or fields["date"] or None)
+                 or _first_timestamp(tree, _PUBLISHED_XPATHS)
+                 or find_date(tree, extensive_search=True, original_date=True,
+                              url=url or None, max_date=_date_bound()))
     modified = (iso_timestamp(as_text(jsonld.get("dateModified")))
                 or _first_timestamp(tree, _MODIFIED_XPATHS))
     tags = [_clean(t) for t in [*(fields["tags"] or []), *_keywords(jsonld)]]

@@ -13,12 +13,24 @@ import re
 import unicodedata
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+# scripts written without spaces between words: kana, CJK ideographs, Thai, Lao, Khmer
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+                       "\u4e00-\u9fff\uf900-\ufaff]")
+CHARS_PER_WORD_UNSPACED = 2
 _LIST_BULLET = re.compile(r"^[-•·▪◦*]\s+")
 
 
 def normalize_paragraph(paragraph: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", paragraph))
     return " ".join(text.split())
+
+
+def word_count(text: str) -> int:
+    """Words in `text`; in scripts without spaces every 2 characters count as one word."""
+    spaced = len(text.split())
+    if text.isascii():
+        return spaced
+    return spaced + len(_UNSPACED.findall(text)) // CHARS_PER_WORD_UNSPACED
 
 
 def split_paragraphs(text: str) -> list[str]:

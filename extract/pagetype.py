@@ -1,17 +1,213 @@
-"""stub"""
+"""Not-an-article detection: feeds, sitemaps, error, search, listing, tag and paginated pages.
+
+A listing page run through a main-text extractor comes out as a merged blob of teasers,
+which would be stored as a bogus "article". Pages are rejected with a reason, in stages:
+
+1. `reject_content_type`: a Content-Type that is not HTML (feeds, JSON, PDF, images...);
+2. `reject_markup`: an XML document (RSS, Atom, RDF, sitemap) or no markup at all;
+3. `reject_page`, on the parsed page, before extraction:
+   - error page: a short title/heading such as "404 Not Found", "Page not found";
+   - search page: `?s=`/`?q=` queries, /search paths, schema.org SearchResultsPage,
+     a search-results body class;
+   - listing page (home, section, tag, author, date archive, page N of an index): declared
+     by schema.org (CollectionPage, ItemList...), by the CMS's body classes (WordPress:
+     archive, category, tag, paged...) or by an index URL (/tag/x/, /page/2/, ?page=2),
+     unless the page also declares itself an article (og:type article, a schema.org
+     Article, article:published_time, a single-post body class, itemprop=articleBody);
+4. `reject_text`, on the extracted paragraphs: too little text, or a text made of the
+   page's link titles (teasers), whatever the page declared.
+"""
+
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from lxml.html import HtmlElement
+
+from extract.jsonld import JsonLd
+from extract.links import Link
+from extract.normalize import word_count
+
+NON_HTML_TYPES = {
+    "application/rss+xml": "feed", "application/atom+xml": "feed", "application/rdf+xml": "feed",
+    "application/feed+json": "feed", "application/json": "JSON document",
+    "application/ld+json": "JSON document", "application/pdf": "PDF document",
+    "application/zip": "archive", "application/gzip": "archive",
+}
+NON_HTML_PREFIXES = ("image/", "audio/", "video/", "font/", "model/")
+XML_ROOTS = {"rss": "feed", "feed": "feed", "rdf:rdf": "feed", "urlset": "sitemap",
+             "sitemapindex": "sitemap"}
+_XML_ROOT = re.compile(r"<(?!\?|!)([a-zA-Z][\w:.-]*)")
+ERROR_TITLE = re.compile(
+    r"\b(?:40[0134]|410|50[0234])\b|page (?:was )?not found|not found|no longer available|"
+    r"(?:doesn[’']?t|does not) exist|access denied|forbidden|server error|"
+    r"seite nicht gefunden|página no encontrada|page introuvable", re.I)
+ERROR_TITLE_MAX_WORDS = 8
+SEARCH_PARAMS = frozenset({"s", "q", "query", "search", "searchterm", "keyword", "keywords"})
+SEARCH_PATH = re.compile(r"/search(?:/|$|\.)", re.I)
+INDEX_PATH = re.compile(
+    r"^(?:/[a-z]{2}(?:-[a-z]{2})?)?/(?:category|categories|tag|tags|topic|topics|section|"
+    r"sections|author|authors|archive|archives)/[^/]+/?(?:page/\d+/?)?$|/page/\d+/?$", re.I)
+PAGE_PARAMS = frozenset({"page", "paged", "p", "pg"})
+LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "tax", "author", "date", "home",
+                                  "blog", "paged", "search", "search-results", "search-page",
+                                  "section-front", "listing", "tag-page", "category-page"})
+ARTICLE_BODY_CLASSES = frozenset({"single", "single-post", "article-page", "post-template-default"})
+MIN_WORDS = 25  # below this the "article" is a stub, a gallery or a failed extraction
+TEASER_MIN_WORDS = 3  # a link with at least this many words reads as a story title
+# share of paragraphs that are link titles in a merged blob of teasers; a page declaring
+# itself an article needs more (roundups link every item: "10 things in tech today")
+TEASER_SHARE = 0.3
+TEASER_SHARE_DECLARED_ARTICLE = 0.5
+TEASER_MIN_COUNT = 3
+TEASER_TITLE_SHARE = 0.5  # of a paragraph's words that are a link title: a teaser line
+RUNNING_WORDS = 25  # a paragraph of running text, not a teaser blurb
 
 
-def reject_content_type(ct: str | None) -> str | None:
+@dataclass
+class PageFacts:
+    """What the raw page says about itself, gathered before cleaning changes it."""
+
+    article_signals: list[str] = field(default_factory=list)
+    link_titles: set[str] = field(default_factory=set)
+
+
+def reject_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if kind := NON_HTML_TYPES.get(mime):
+        return f"{kind}, not an HTML page (Content-Type {mime})"
+    if mime.startswith(NON_HTML_PREFIXES):
+        return f"not an HTML page (Content-Type {mime})"
     return None
+
 
 def reject_markup(text: str) -> str | None:
+    head = text[:2048].lstrip("\ufeff \t\r\n")
+    match = _XML_ROOT.search(head)
+    if match is None:
+        return "not an HTML page (no markup)"
+    root = match.group(1).lower()
+    if root in XML_ROOTS:
+        return f"{XML_ROOTS[root]} ({root} document), not an HTML page"
     return None
 
-def reject_page(tree: Any, url: str, meta: Any, jsonld: Any) -> str | None:
+
+def _body_classes(tree: HtmlElement) -> set[str]:
+    body = tree.find(".//body")
+    return set((body.get("class") or "").lower().split()) if body is not None else set()
+
+
+def _article_signals(tree: HtmlElement, jsonld: JsonLd, classes: set[str]) -> list[str]:
+    signals = []
+    og_type = tree.xpath('string(.//head/meta[@property="og:type"]/@content)').strip().lower()
+    if og_type == "article":
+        signals.append("og:type article")
+    if jsonld.is_article:
+        signals.append("schema.org Article")
+    if tree.find('.//meta[@property="article:published_time"]') is not None:
+        signals.append("article:published_time")
+    if classes & ARTICLE_BODY_CLASSES or any(c.startswith("postid-") for c in classes):
+        signals.append("single-post body class")
+    if tree.find('.//*[@itemprop="articleBody"]') is not None:
+        signals.append("itemprop articleBody")
+    return signals
+
+
+def _is_error(tree: HtmlElement, classes: set[str]) -> bool:
+    if "error404" in classes or "error-page" in classes:
+        return True
+    heads = [tree.findtext(".//title") or "", *(h.text_content() for h in tree.iter("h1"))]
+    return any(ERROR_TITLE.search(h) and word_count(h) <= ERROR_TITLE_MAX_WORDS
+               for h in heads if h.strip())
+
+
+def _search_reason(url: str, jsonld: JsonLd, classes: set[str]) -> str | None:
+    parts = urlsplit(url)
+    params = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if params & SEARCH_PARAMS:
+        return "search page (search query in the URL)"
+    if SEARCH_PATH.search(parts.path):
+        return "search page (search URL)"
+    if "searchresultspage" in jsonld.types or classes & {"search", "search-results"}:
+        return "search page"
     return None
 
-def reject_text(paragraphs: list[str], tree: Any, jsonld: Any) -> str | None:
-    return None if paragraphs else "no text"
+
+def _listing_reason(tree: HtmlElement, url: str, jsonld: JsonLd,
+                    classes: set[str]) -> str | None:
+    if types := jsonld.listing_types:
+        return f"listing page (schema.org {', '.join(sorted(types))})"
+    if found := classes & LISTING_BODY_CLASSES:
+        return f"listing page (body class {', '.join(sorted(found))})"
+    parts = urlsplit(url)
+    if INDEX_PATH.search(parts.path):
+        return "listing page (index URL)"
+    params = dict(parse_qsl(parts.query))
+    if any(k.lower() in PAGE_PARAMS and v.isdigit() for k, v in params.items()):
+        return "listing page (paginated index)"
+    headlines = _linked_headlines(tree)
+    if headlines >= TEASER_MIN_COUNT and _running_paragraphs(tree) < headlines:
+        return f"listing page ({headlines} linked headlines, little running text)"
+    return None
+
+
+def _linked_headlines(tree: HtmlElement) -> int:
+    """Headings that are links to stories (a heading inside a link, or a link inside one)."""
+    count = 0
+    for heading in tree.iter("h1", "h2", "h3", "h4"):
+        if word_count(heading.text_content()) >= TEASER_MIN_WORDS and (
+                heading.find(".//a") is not None or
+                any(a.tag == "a" for a in heading.iterancestors())):
+            count += 1
+    return count
+
+
+def _running_paragraphs(tree: HtmlElement) -> int:
+    return sum(1 for p in tree.iter("p") if word_count(p.text_content()) >= RUNNING_WORDS)
+
+
+def _link_titles(links: list[Link]) -> set[str]:
+    return {link.text.casefold() for link in links if link.count >= TEASER_MIN_WORDS}
+
+
+def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
+                facts: PageFacts | None = None) -> str | None:
+    """Why the parsed page is not an article, or None. Fills `facts` for `reject_text`."""
+    classes = _body_classes(tree)
+    signals = _article_signals(tree, jsonld, classes)
+    if facts is not None:
+        facts.article_signals = signals
+        facts.link_titles = _link_titles(links)
+    if _is_error(tree, classes) and not signals:
+        return "error page"
+    if reason := _search_reason(url, jsonld, classes):
+        return reason
+    if not signals:
+        return _listing_reason(tree, url, jsonld, classes)
+    return None
+
+
+def _is_teaser(paragraph: str, link_titles: set[str]) -> bool:
+    """A line that is a story link, or mostly one ("Title — Author, 21 May 2025")."""
+    folded = paragraph.casefold()
+    if folded in link_titles:
+        return True
+    words = word_count(folded)
+    return any(word_count(title) >= TEASER_TITLE_SHARE * words and title in folded
+               for title in link_titles)
+
+
+def reject_text(paragraphs: list[str], facts: PageFacts) -> str | None:
+    """Why the extracted text is not an article text, or None."""
+    words = sum(word_count(p) for p in paragraphs)
+    if words < MIN_WORDS:
+        return f"too little text ({words} words)"
+    teasers = sum(1 for p in paragraphs if _is_teaser(p, facts.link_titles))
+    share = TEASER_SHARE_DECLARED_ARTICLE if facts.article_signals else TEASER_SHARE
+    if teasers >= TEASER_MIN_COUNT and teasers >= share * len(paragraphs):
+        return f"listing page ({teasers} of {len(paragraphs)} paragraphs are links to stories)"
+    return None

@@ -19,6 +19,7 @@ from typing import Any
 
 from newswatch.fixture_server import FixtureServer
 from newswatch.fixtures import FIXTURES_DIR, FixtureSites
+from store import events
 
 DEFAULT_FOLDER = Path("newswatch-demo")
 TOPIC = '("north korea" OR pyongyang OR dprk OR "kim jong un") AND (russia OR moscow OR putin ' \
@@ -33,8 +34,15 @@ DEMO_FILES = ("newswatch.toml", "newswatch.db", "newswatch.db-wal", "newswatch.d
               "events.jsonl")
 
 
-def toml_list(values: list[str]) -> str:
-    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+def source_lines(srv: FixtureServer, name: str, site: str) -> list[str]:
+    """TOML lines configuring source `name` on fixture `site` in the demo's discovery style."""
+    lines = [f"[sources.{name}]"]
+    for key, values in SOURCE_TEMPLATES[site].items():
+        if key != "follow":
+            values = [srv.url(site, v) for v in values]
+        # JSON strings are valid TOML basic strings, backslashes included.
+        lines.append(f"{key} = [{', '.join(json.dumps(v) for v in values)}]")
+    return lines
 
 
 def demo_config(srv: FixtureServer, folder: Path) -> Path:
@@ -42,14 +50,8 @@ def demo_config(srv: FixtureServer, folder: Path) -> Path:
     lines = ['db = "newswatch.db"', 'events_log = "events.jsonl"', "",
              "[defaults]", 'every = "10s"', "delay = 0", "",
              "[topics.nk-russia]", f"query = '{TOPIC}'", ""]
-    for site, keys in SOURCE_TEMPLATES.items():
-        lines.append(f"[sources.{site}]")
-        for key, values in keys.items():
-            if key == "follow":
-                lines.append(f"follow = [{', '.join(repr(v) for v in values)}]")
-            else:
-                lines.append(f"{key} = {toml_list([srv.url(site, v) for v in values])}")
-        lines.append("")
+    for site in SOURCE_TEMPLATES:
+        lines += [*source_lines(srv, site, site), ""]
     path = folder / "newswatch.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -73,8 +75,8 @@ def ingest_cycle(config_path: Path) -> dict[str, Any]:
     done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           check=False)
     try:
-        summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
+        summary: dict[str, Any] = json.loads(done.stdout)
+    except ValueError:
         summary = {}
     if done.returncode not in (0, 1):
         raise RuntimeError(f"crawl exited {done.returncode}: {done.stderr.strip()[-400:]}")
@@ -91,12 +93,7 @@ def new_events(db: Path, after: int) -> list[sqlite3.Row]:
 
 
 def format_event(row: sqlite3.Row) -> str:
-    topics = json.loads(row["topics"] or "[]")
-    detail = json.loads(row["detail"] or "{}")
-    tag = f"[{','.join(topics)}]" if topics else "[]"
-    extra = f"  {detail['summary']}" if isinstance(detail, dict) and "summary" in detail else ""
-    return f"  {row['kind'].upper():<9}{tag} {row['source']}  {row['title'] or ''}{extra}  " \
-           f"{row['url'] or ''}"
+    return "  " + events.format_line(events.from_row(row))
 
 
 def store_totals(db: Path) -> dict[str, int]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from newswatch.demo import SOURCE_TEMPLATES, TOPIC
+from newswatch.demo import TOPIC, source_lines
 from newswatch.fixture_server import FixtureServer
 
 
@@ -25,13 +25,7 @@ def write_config(path: Path, srv: FixtureServer, sources: dict[str, tuple[str, s
              "retries = 0", "download_timeout = 3", "", "[topics.nk-russia]",
              f"query = '{TOPIC}'", ""]
     for name, (site, every) in sources.items():
-        lines += [f"[sources.{name}]", f'every = "{every}"']
-        for key, values in SOURCE_TEMPLATES[site].items():
-            if key == "follow":
-                lines.append(f"follow = [{', '.join(repr(v) for v in values)}]")
-            else:
-                lines.append(f"{key} = {json.dumps([srv.url(site, v) for v in values])}")
-        lines.append("")
+        lines += [*source_lines(srv, name, site), f'every = "{every}"', ""]
     path.write_text("\n".join(lines))
     return path
 

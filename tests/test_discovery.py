@@ -16,8 +16,8 @@ from crawler.discovery import (
     changed_since,
     parse_date,
     parse_document,
-    parse_listing,
 )
+from crawler.listing import parse_listing
 from newswatch.fixtures import FixtureSites
 
 BASE = "http://news.example/"

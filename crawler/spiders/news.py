@@ -4,8 +4,9 @@
     scrapy crawl news -a source=m31 -a config=other.toml
 
 It only discovers and fetches: feeds and sitemaps (`feed`, `sitemap`), listing pages
-(`start` + `follow`, paginated up to `max_pages`) and fixed pages (`urls`). Each
-article candidate is yielded as a raw `PageItem`; extraction and storage happen in
+(`start` + `follow`, paginated up to `max_pages`; without `follow`, every link on the
+source's own hosts is a candidate) and fixed pages (`urls`). Each article candidate is
+yielded as a raw `PageItem`; extraction and storage happen in
 `crawler.pipelines.IngestPipeline`.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -31,20 +31,17 @@ from crawler.discovery import (
     changed_since,
     host_of,
     parse_document,
-    parse_listing,
 )
 from crawler.ingest import IngestService
 from crawler.items import PageItem
+from crawler.listing import parse_listing
 from crawler.middlewares.conditional import PAGE_META
 from extract.canonical import canonicalize_url
 from newswatch.config import Config, Source, load_config
 from newswatch.exceptions import ConfigError
+from store.model import iso, utcnow
 
 logger = logging.getLogger(__name__)
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class NewsSpider(scrapy.Spider):
@@ -191,7 +188,7 @@ class NewsSpider(scrapy.Spider):
                    for k, v in response.headers.items()}
         yield PageItem(url=response.meta.get(PAGE_META, response.url), final_url=response.url,
                        status=response.status, headers=headers, body=response.body,
-                       source=self.source.name, fetched_at=utc_now())
+                       source=self.source.name, fetched_at=iso(utcnow()))
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request and go on with the rest of the source."""

@@ -40,7 +40,8 @@ def command(ctx: click.Context, sources: tuple[str, ...], quiet: bool, as_json: 
     progress = not (quiet or as_json) and sys.stderr.isatty()
     runs = run_sources(config, list(sources) or None, progress=progress)
     if as_json:
-        click.echo(json.dumps({run.name: run.as_dict() for run in runs}, indent=2))
+        # one line: easy to pick out of a log, e.g. by the daemon
+        click.echo(json.dumps({run.name: run.as_dict() for run in runs}))
     else:
         click.echo(format_table(runs))
     if runs and all(run.failed for run in runs):

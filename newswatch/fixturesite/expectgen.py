@@ -40,7 +40,7 @@ def boilerplate(sites: FixtureSites, view: ArticleView) -> list[str]:
             lines.append(view.get("figure")["credit"])
     elif view.site == "westjournal":
         lines += [t for t, _ in wj_ui.RELATED]
-        lines += [wj_ui.DONATE_TITLE, wj_ui.DONATE_TEXT, wj_ui.NEWSLETTER_TITLE,
+        lines += [wj_ui.STANDARDS, wj_ui.DONATE_TITLE, wj_ui.DONATE_TEXT, wj_ui.NEWSLETTER_TITLE,
                   wj_ui.NEWSLETTER_TEXT, wj_ui.VALIDATION, wj_ui.COMMENTS_NOTE, wj_ui.COPYRIGHT]
     else:
         lines += [an_site.BRIEFING, an_site.FOOTER]

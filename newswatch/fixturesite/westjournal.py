@@ -58,7 +58,9 @@ def article(ctx: SiteContext, view: ArticleView, chrome: Chrome) -> str:
 <meta name="parsely-pub-date" content="{view.published.isoformat()}">
 <meta name="sailthru.author" content="{esc(view.data.author)}">
 <script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>"""
-    body = "\n".join(block_html(b) for b in view.body)
+    blocks = [block_html(b) for b in view.body]
+    blocks.insert(3, ui.inline_related(ctx, chrome))
+    body = "\n".join(blocks)
     topics = "".join(f'<a class="wj-topic" href="{ctx.url("/topic/" + t + "/")}">{esc(t)}</a>'
                      for t in view.data.tags)
     return f"""{ui.head(ctx, view.title, meta)}
@@ -72,6 +74,7 @@ def article(ctx: SiteContext, view: ArticleView, chrome: Chrome) -> str:
 <div class="wj-article__body" itemprop="articleBody">
 {body}
 {syndication_note(ctx, view)}
+{ui.standards()}
 </div>
 <div class="wj-topics">{topics}</div>
 </div>

@@ -23,6 +23,8 @@ RELATED = [
     ("Veterans Group Raises $2 Million for Service Dogs in a Single Weekend", 4377),
     ("High School Robotics Team Heads to World Championship on Donated Parts", 4352),
 ]
+STANDARDS = ("We are committed to truth and accuracy in all of our journalism. "
+             "Read our editorial standards.")
 ADS = ["Doctors Stunned: This Simple Morning Habit Melts Away Stubborn Fat",
        "Retirees Are Flocking to This Little-Known Tax Break",
        "The One Kitchen Gadget Every Home Cook Is Buying This Year"]
@@ -62,6 +64,17 @@ def related(ctx: SiteContext, chrome: Chrome) -> str:
     items = "".join(f'<li class="wj-related__item"><a href="{ctx.url(f"/p/{n}")}">{esc(t)}</a></li>'
                     for t, n in chrome.shuffled(RELATED))
     return f'<section class="wj-related"><h3 class="wj-related__title">Related Articles</h3><ul>{items}</ul></section>'
+
+
+def inline_related(ctx: SiteContext, chrome: Chrome) -> str:
+    """The "Related:" line the CMS drops between body paragraphs (rotates with the chrome)."""
+    title, n = chrome.pick(RELATED)
+    return (f'<p class="wj-inline-related"><strong>Related:</strong> '
+            f'<a href="{ctx.url(f"/p/{n}")}">{esc(title)}</a></p>')
+
+
+def standards() -> str:
+    return f'<p class="wj-standards"><em>{STANDARDS}</em></p>'
 
 
 def donate(chrome: Chrome) -> str:
