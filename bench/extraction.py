@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.extraction            # table: F1, precision, recall, pages/s
     .venv/bin/python -m bench.extraction --json     # the same as JSON
     .venv/bin/python -m bench.extraction --save-predictions out/   # one JSON per extractor
+    .venv/bin/python -m bench.extraction --near-duplicates   # MinHash vs Simhash separation
 
 Reads the pages and ground truth from ../shared/aeb-dev (relative to the repo root) and
 scores them with that folder's own score.py (word 4-shingles, per-page P/R averaged).
@@ -99,13 +100,86 @@ def evaluate(repeat: int = 1, aeb_dir: Path = AEB_DIR,
     return results
 
 
+def near_duplicate_pairs() -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """(same-story pairs, different-article pairs) of clean texts, labelled.
+
+    Same: each seed text against a syndicated copy of itself (last paragraph cut, a
+    syndication note and a leaked newsletter line added), and every fixture syndicated copy
+    against its original, both extracted from the rendered pages. Different: every pair of
+    distinct articles among the seeds (five articles on the same North Korea-Russia story)
+    and among the fixture articles.
+    """
+    from itertools import combinations
+
+    from extract.normalize import normalize_text
+    from newswatch.fixtures import FixtureSites
+
+    seeds = {p.name[:3]: normalize_text(p.read_text("utf-8"))
+             for p in sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))}
+    same, different = [], []
+    for (ka, a), (kb, b) in combinations(seeds.items(), 2):
+        different.append((f"seed {ka} / seed {kb}", a, b))
+    for key, text in seeds.items():
+        paragraphs = text.split("\n\n")
+        copy = "\n\n".join([*paragraphs[:-1], "This article originally appeared on Example News.",
+                             "Sign up for our daily newsletter and never miss a story."])
+        same.append((f"seed {key} / its syndicated copy", text, copy))
+    sites = FixtureSites()
+    bases = {name: f"http://127.0.0.1:{8000 + i}" for i, name in enumerate(sites.names)}
+    state = sites.state_count - 1
+    texts = {}
+    for site in sites.names:
+        for view in sites.views(site, state):
+            page = sites.render(site, view.path, state, bases)
+            result = extract_page(page.body, bases[site] + view.path,
+                                  page.headers.get("Content-Type"))
+            if result.article:
+                texts[(site, view.path)] = (result.article.text, view)
+    for ((sa, pa), (ta, va)), ((sb, pb), (tb, vb)) in combinations(texts.items(), 2):
+        is_copy = (va.original is not None and va.original.path == pb) or \
+            (vb.original is not None and vb.original.path == pa)
+        (same if is_copy else different).append((f"{sa}{pa} / {sb}{pb}", ta, tb))
+    return same, different
+
+
+def near_duplicates() -> dict[str, dict[str, Any]]:
+    """Similarity of same-story vs different-article pairs under MinHash and Simhash."""
+    from trafilatura.deduplication import Simhash
+
+    from extract.fingerprint import signature, similarity
+
+    same, different = near_duplicate_pairs()
+    methods: dict[str, Callable[[str, str], float]] = {
+        "minhash (datasketch, 128 perm, word 3-shingles)":
+            lambda a, b: similarity(signature(a), signature(b)),
+        "simhash (trafilatura, 64 bit)": lambda a, b: Simhash(a).similarity(Simhash(b)),
+    }
+    out = {}
+    for name, fn in methods.items():
+        s = sorted((fn(a, b), label) for label, a, b in same)
+        d = sorted(((fn(a, b), label) for label, a, b in different), reverse=True)
+        out[name] = {"same_min": s[0], "different_max": d[0], "gap": s[0][0] - d[0][0],
+                     "same_pairs": len(s), "different_pairs": len(d)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="timing runs per page (best of)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--save-predictions", type=Path, metavar="DIR",
                         help="write DIR/<extractor>.json for score.py --paired")
+    parser.add_argument("--near-duplicates", action="store_true",
+                        help="compare MinHash and Simhash on same-story vs different articles")
     args = parser.parse_args(argv)
+    if args.near_duplicates:
+        for name, res in near_duplicates().items():
+            print(f"{name}\n  same story, lowest:      {res['same_min'][0]:.3f}  "
+                  f"({res['same_min'][1]}, {res['same_pairs']} pairs)\n"
+                  f"  different, highest:     {res['different_max'][0]:.3f}  "
+                  f"({res['different_max'][1]}, {res['different_pairs']} pairs)\n"
+                  f"  gap:                    {res['gap']:.3f}")
+        return
     if not (AEB_DIR / "ground-truth.json").exists():
         sys.exit(f"bench.extraction: no benchmark pages at {AEB_DIR}")
     results = evaluate(args.repeat)

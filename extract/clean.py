@@ -187,7 +187,7 @@ def author_boxes(links: list[Link], guard: Guard) -> Iterator[HtmlElement]:
     """Author bios: a small block holding a link to the author's page and a portrait or a
     paragraph starting with the author's name (schema.org Person blocks: token_matches)."""
     for link in links:
-        if not link.words or link.count > 5 or not (
+        if not link.words or link.n_words > 5 or not (
                 link.rel == "author" or AUTHOR_LINK.search(link.href)):
             continue
         name = link.text
@@ -211,7 +211,7 @@ def link_lists(links: list[Link]) -> Iterator[HtmlElement]:
     """Runs of >= 2 adjacent siblings that are each one story link, plus their label."""
     items: dict[HtmlElement, HtmlElement] = {}
     for link in links:
-        if link.count >= LINK_ITEM_MIN_WORDS:
+        if link.n_words >= LINK_ITEM_MIN_WORDS:
             item = _link_item(link)
             items[item] = item
     seen: set[HtmlElement] = set()

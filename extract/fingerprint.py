@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from extract.normalize import normalize_paragraph
+
 NUM_PERM = 128
 SHINGLE = 3
 _SEED = 1
@@ -26,8 +28,9 @@ def words(text: str) -> list[str]:
 
 
 def text_hash(text: str) -> str:
-    """sha256 over the text's whitespace-separated tokens (NFC), hex."""
-    canonical = " ".join(unicodedata.normalize("NFC", text).split())
+    """sha256 over the text's whitespace-separated tokens (NFC, invisible format
+    characters such as soft hyphens dropped, as extract.normalize does), hex."""
+    canonical = normalize_paragraph(text)  # whitespace folded, newlines included
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

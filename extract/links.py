@@ -16,7 +16,7 @@ class Link(NamedTuple):
     words: list[str]  # the link's visible text, split on whitespace
     href: str
     rel: str
-    count: int  # word_count of the text (CJK-aware)
+    n_words: int  # word_count of the text (CJK-aware)
 
     @property
     def text(self) -> str:

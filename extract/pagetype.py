@@ -171,7 +171,7 @@ def _running_paragraphs(tree: HtmlElement) -> int:
 
 
 def _link_titles(links: list[Link]) -> set[str]:
-    return {link.text.casefold() for link in links if link.count >= TEASER_MIN_WORDS}
+    return {link.text.casefold() for link in links if link.n_words >= TEASER_MIN_WORDS}
 
 
 def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],

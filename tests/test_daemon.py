@@ -183,7 +183,8 @@ def test_failing_host_does_not_block_healthy_source(tmp_path: Path,
         db = tmp_path / "nw.db"
         daemon = daemon_factory(config)
         wait_for(lambda: finished_runs(db, "healthy") >= 4, 60, "healthy runs")
-        assert finished_runs(db, "slow1") <= 1
+        # the stuck source ran fewer times: its runs lasted longer than its cadence
+        assert finished_runs(db, "slow1") < finished_runs(db, "healthy")
         assert daemon.terminate() == 0
     for source in ("slow1", "slow2", "healthy"):
         spans = query(db, "select started_at, finished_at from runs where source = ? "

@@ -143,10 +143,11 @@ def check_consistent(db: Path, log: Path) -> None:
         ids = [row[0] for row in conn.execute("SELECT id FROM events ORDER BY id")]
     finally:
         conn.close()
-    logged = [json.loads(line)["id"] for line in log.read_text().splitlines()
-              if line.strip()] if log.exists() else []
-    # Lines of rolled-back events may trail the log until the next open or append.
-    assert logged[:len(ids)] == ids or logged == ids[:len(logged)]
+    complete = log.read_text().split("\n")[:-1] if log.exists() else []
+    logged = [json.loads(line)["id"] for line in complete]
+    # Every committed event has its line (appended before COMMIT); lines of rolled-back
+    # ones may trail until the next open or append cuts them.
+    assert logged[:len(ids)] == ids
 
 
 def doubled(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
