@@ -211,6 +211,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         store.close()
         started = time.perf_counter()
         store = Store.open(db)
+        # Queries and pages must be new to the store, also when it is reused (--db).
+        rng = random.Random(store.conn.execute("SELECT max(id) FROM articles").fetchone()[0])
         report["open_s"] = round(time.perf_counter() - started, 3)
         report["lookup"] = lookups(store, texts, rng, args.lookups)
         report["ingest"] = ingest(store, pages(texts, rng, args.pages))

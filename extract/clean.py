@@ -244,14 +244,16 @@ def _with_label(block: HtmlElement) -> Iterator[HtmlElement]:
 
 
 def counter_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
-    """Blocks of >= 3 "label + number" cells (reaction counters), plus their prompt."""
+    """Blocks of >= 3 "label + number" cells (reaction counters), with their prompt: the
+    short line above the block, or the first line inside it."""
     for element in tree.iter("div", "section", "aside", "ul", "p"):
         # cheap shape test first: a few cells, each a leaf or nearly
         if not 3 <= len(element) <= COUNTER_MAX_CELLS or any(len(c) > 3 for c in element) \
                 or len(element.text_content()) > 400:
             continue
-        cells = [c.text_content().strip() for c in element]
-        cells = [c for c in cells if c]
+        cells = [text for c in element if (text := c.text_content().strip())]
+        if cells and not COUNTER_CELL.match(cells[0]) and word_count(cells[0]) <= LABEL_MAX_WORDS:
+            cells = cells[1:]  # the prompt inside the block
         if len(cells) >= 3 and all(COUNTER_CELL.match(c) for c in cells):
             yield from _with_label(element)
 

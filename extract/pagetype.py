@@ -63,7 +63,12 @@ TEASER_SHARE = 0.3
 TEASER_SHARE_DECLARED_ARTICLE = 0.5
 TEASER_MIN_COUNT = 3
 TEASER_TITLE_SHARE = 0.5  # of a paragraph's words that are a link title: a teaser line
-RUNNING_WORDS = 25  # a paragraph of running text, not a teaser blurb
+HEADINGS = ("h1", "h2", "h3", "h4")
+CARD_WORDS = 80  # a teaser card (headline, blurb, byline) is smaller than this
+# an undeclared page of >= 3 linked headlines is an index unless it has this much text
+# outside the teaser cards: max(60 words, 10 per headline)
+LISTING_MIN_RUNNING_WORDS = 60
+LISTING_RUNNING_WORDS_PER_HEADLINE = 10
 
 
 @dataclass
@@ -150,24 +155,35 @@ def _listing_reason(tree: HtmlElement, url: str, jsonld: JsonLd,
     if any(k.lower() in PAGE_PARAMS and v.isdigit() for k, v in params.items()):
         return "listing page (paginated index)"
     headlines = _linked_headlines(tree)
-    if headlines >= TEASER_MIN_COUNT and _running_paragraphs(tree) < headlines:
-        return f"listing page ({headlines} linked headlines, little running text)"
+    if len(headlines) >= TEASER_MIN_COUNT and _running_words(tree, headlines) < max(
+            LISTING_MIN_RUNNING_WORDS, LISTING_RUNNING_WORDS_PER_HEADLINE * len(headlines)):
+        return f"listing page ({len(headlines)} linked headlines, little other text)"
     return None
 
 
-def _linked_headlines(tree: HtmlElement) -> int:
+def _linked_headlines(tree: HtmlElement) -> list[HtmlElement]:
     """Headings that are links to stories (a heading inside a link, or a link inside one)."""
-    count = 0
-    for heading in tree.iter("h1", "h2", "h3", "h4"):
-        if word_count(heading.text_content()) >= TEASER_MIN_WORDS and (
-                heading.find(".//a") is not None or
-                any(a.tag == "a" for a in heading.iterancestors())):
-            count += 1
-    return count
+    return [h for h in tree.iter(*HEADINGS)
+            if word_count(h.text_content()) >= TEASER_MIN_WORDS
+            and (h.find(".//a") is not None or any(a.tag == "a" for a in h.iterancestors()))]
 
 
-def _running_paragraphs(tree: HtmlElement) -> int:
-    return sum(1 for p in tree.iter("p") if word_count(p.text_content()) >= RUNNING_WORDS)
+def _card(headline: HtmlElement, headlines: set[HtmlElement]) -> HtmlElement:
+    """The teaser block around a headline: its largest small ancestor holding no other."""
+    card = headline
+    for ancestor in headline.iterancestors():
+        if ancestor.tag in ("body", "html") or word_count(ancestor.text_content()) > CARD_WORDS \
+                or any(h in headlines and h is not headline for h in ancestor.iter(*HEADINGS)):
+            break
+        card = ancestor
+    return card
+
+
+def _running_words(tree: HtmlElement, headlines: list[HtmlElement]) -> int:
+    """Words of paragraph text outside the teaser cards."""
+    cards = {_card(h, set(headlines)) for h in headlines}
+    in_cards = {p for card in cards for p in card.iter("p")}
+    return sum(word_count(p.text_content()) for p in tree.iter("p") if p not in in_cards)
 
 
 def _link_titles(links: list[Link]) -> set[str]:

@@ -19,7 +19,7 @@ DEFAULT_LIMIT = 100
 @click.option("--topic", metavar="T", default=None, help="Only events on topic T.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per line, as in the events log.")
-@click.option("--limit", type=click.IntRange(min=0), default=None,
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
               help=f"At most this many (the newest). Default: {DEFAULT_LIMIT} without "
                    "--since, all with it; 0 for all.")
 @click.pass_context

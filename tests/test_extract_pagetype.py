@@ -1,0 +1,128 @@
+"""Not-an-article detection: feeds, sitemaps, error, search, listing, tag and index pages are
+rejected with a reason; article pages (with or without declarations) are not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extract import extract_page
+
+STORY = [f"Paragraph {n}: the regional council approved the harbour plan after months of "
+         f"debate, and residents now expect construction to begin in the spring." for n in range(5)]
+
+
+def teaser(n: int) -> str:
+    return (f'<article class="card"><h2><a href="/2024/05/story-{n}/">Story number {n} about '
+            f'the harbour plan</a></h2><p>A short summary of story {n}, written to make you '
+            f"click.</p><p>By Staff | May {n}, 2024</p></article>")
+
+
+def listing(body_class: str = "", head: str = "", h1: str = "Latest news") -> str:
+    cards = "".join(teaser(n) for n in range(1, 7))
+    return (f"<!DOCTYPE html><html><head><title>{h1}</title>{head}</head><body "
+            f'class="{body_class}"><main><h1>{h1}</h1>{cards}</main></body></html>')
+
+
+def story_page(head: str = "", extra: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in STORY)
+    return (f"<!DOCTYPE html><html><head><title>Harbour plan approved</title>{head}</head>"
+            f"<body><article><h1>Harbour plan approved</h1>{body}</article>{extra}</body></html>")
+
+
+def reason(html: str | bytes, url: str = "https://site.example/x/",
+           content_type: str | None = None) -> str | None:
+    result = extract_page(html, url, content_type)
+    assert (result.article is None) == (result.reason is not None)
+    return result.reason
+
+
+@pytest.mark.parametrize(("content_type", "kind"), [
+    ("application/rss+xml; charset=utf-8", "feed"), ("application/atom+xml", "feed"),
+    ("application/json", "JSON"), ("image/png", "not an HTML page"),
+    ("application/pdf", "PDF"),
+])
+def test_non_html_content_types(content_type: str, kind: str) -> None:
+    assert kind in (reason(story_page(), content_type=content_type) or "")
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    ('<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
+     "feed"),
+    ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>',
+     "feed"),
+    ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"></rdf:RDF>', "feed"),
+    ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+     "<url><loc>https://site.example/a/</loc></url></urlset>", "sitemap"),
+    ('<?xml version="1.0"?><sitemapindex><sitemap><loc>x</loc></sitemap></sitemapindex>',
+     "sitemap"),
+    ("User-agent: *\nDisallow: /private/\n", "no markup"),
+])
+def test_xml_documents_and_plain_text(body: str, kind: str) -> None:
+    assert kind in (reason(body.encode(), content_type="text/xml") or "")
+
+
+def test_error_page() -> None:
+    html = ("<html><head><title>Page not found</title></head><body><h1>404 Not Found</h1>"
+            "<p>The page you requested could not be found.</p></body></html>")
+    assert reason(html) == "error page"
+
+
+@pytest.mark.parametrize(("url", "body_class"), [
+    ("https://site.example/?s=harbour", ""),
+    ("https://site.example/search/harbour", ""),
+    ("https://site.example/results", "search search-results"),
+])
+def test_search_pages(url: str, body_class: str) -> None:
+    assert "search page" in (reason(listing(body_class), url) or "")
+
+
+@pytest.mark.parametrize(("url", "body_class", "head"), [
+    ("https://site.example/x/", "archive category category-news", ""),
+    ("https://site.example/x/", "archive tag tag-harbour", ""),
+    ("https://site.example/x/", "home blog paged paged-2", ""),
+    ("https://site.example/x/", "", '<script type="application/ld+json">'
+     + json.dumps({"@context": "https://schema.org", "@type": "CollectionPage"}) + "</script>"),
+    ("https://site.example/tag/harbour/", "", ""),
+    ("https://site.example/category/news/page/3/", "", ""),
+    ("https://site.example/latest/?page=2", "", ""),
+    ("https://site.example/", "", ""),  # no declaration at all: linked headlines, no story
+])
+def test_listing_pages(url: str, body_class: str, head: str) -> None:
+    assert "listing page" in (reason(listing(body_class, head), url) or "")
+
+
+def test_teaser_blob_is_rejected_even_when_declared_an_article() -> None:
+    """A CMS that marks every page og:type=article still has its index rejected by its text."""
+    items = "".join(f'<li><a href="/a/{n}">Story number {n} about the harbour plan and the '
+                    f"ferries</a> — Staff, {n} May 2024</li>" for n in range(1, 8))
+    html = (f'<html><head><meta property="og:type" content="article"></head><body><main>'
+            f'<h1>Archive</h1><ul class="posts">{items}</ul></main></body></html>')
+    assert "links to stories" in (reason(html) or "")
+
+
+def test_article_with_related_teasers_is_kept() -> None:
+    related = "<section>" + "".join(teaser(n) for n in range(1, 5)) + "</section>"
+    assert reason(story_page(extra=related), "https://site.example/2024/05/harbour/") is None
+
+
+def test_article_without_any_declaration_is_kept() -> None:
+    assert reason(story_page(), "https://site.example/news/harbour-plan-approved") is None
+
+
+def test_article_under_an_index_like_url_is_kept_when_it_declares_itself() -> None:
+    head = '<meta property="og:type" content="article">'
+    assert reason(story_page(head), "https://site.example/category/news/") is None
+
+
+def test_too_little_text() -> None:
+    html = ("<html><body><article><h1>Gallery</h1><p>Photos from the day.</p></article>"
+            "</body></html>")
+    assert (reason(html) or "").startswith("too little text")
+
+
+@pytest.mark.parametrize("junk", [b"", b"\x00\xff\xfe garbage", b"<html", "<<<>>>&&&",
+                                  b"\x1f\x8b\x08\x00 not really gzip"])
+def test_junk_never_raises(junk: bytes | str) -> None:
+    assert reason(junk) is not None
