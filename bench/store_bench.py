@@ -112,19 +112,20 @@ def lookups(store: Store, texts: list[str], rng: random.Random, n: int) -> dict[
 
 def pages(texts: list[str], rng: random.Random, n: int) -> list[tuple[str, RawPage, Extraction]]:
     out = []
+    run = rng.randrange(10**9)  # fresh URLs and bodies, also when the store is reused
     for k in range(n):
         kind = ("new", "unchanged", "copy", "updated")[k % 4]
         i = rng.randrange(len(texts))
         url = f"http://seed.test/{i}/"
         if kind == "new":
-            url, body = f"http://fresh.test/{k}/", text(rng)
+            url, body = f"http://fresh.test/{run}/{k}/", text(rng)
         elif kind == "unchanged":
             body = texts[i]
         elif kind == "copy":
-            url, body = f"http://copy.test/{k}/", near_copy(texts[i], rng)
+            url, body = f"http://copy.test/{run}/{k}/", near_copy(texts[i], rng)
         else:
             body = texts[i] + "\n\nUpdate: " + text(rng).split("\n\n")[0]
-        html = f"<html><body><p>{k}</p></body></html>".encode()
+        html = f"<html><body><p>{run} {k}</p></body></html>".encode()
         page = RawPage(url, url, 200, {"content-type": "text/html"}, html, "bench")
         out.append((kind, page, Extraction(article(url, body))))
     return out
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         store = Store.open(db)
         # Queries and pages must be new to the store, also when it is reused (--db).
-        rng = random.Random(store.conn.execute("SELECT max(id) FROM articles").fetchone()[0])
+        rng = random.Random(time.time_ns())
         report["open_s"] = round(time.perf_counter() - started, 3)
         report["lookup"] = lookups(store, texts, rng, args.lookups)
         report["ingest"] = ingest(store, pages(texts, rng, args.pages))
