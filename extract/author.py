@@ -18,6 +18,9 @@ from trafilatura.utils import trim
 
 _CANDIDATES = XPath("//*[@rel or @id or @class or @itemprop or @data-testid or "
                     "@data-component]|//author")
+# any tier's words, to skip most elements with one search (the tiers' tests are exact)
+_ANY_WORD = re.compile(r"author|byl|bbl|username|screenname|writer|channel-name|zuozhe|"
+                       r"bianji|xiaobian|submitted-by|posted-by|journalist-name")
 
 _T1_TAGS = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
 _T1_CLASS = re.compile(r"author-?name|AuthorName|authorName")
@@ -93,7 +96,8 @@ _TIERS: tuple[Callable[[HtmlElement], bool], ...] = (_tier1, _tier2, _tier3)
 
 def byline_author(tree: HtmlElement) -> str | None:
     """The author named by the page's byline elements, or None."""
-    candidates = [e for e in _CANDIDATES(tree) if isinstance(e.tag, str)]
+    candidates = [e for e in _CANDIDATES(tree) if isinstance(e.tag, str) and (
+        e.tag == "author" or _ANY_WORD.search(" ".join(e.attrib.values()).lower()))]
     for tier in _TIERS:
         for element in candidates:
             if not tier(element) or _discarded(element):

@@ -53,7 +53,9 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 EMAIL_FIELD = re.compile(r"e-?mail", re.I)
 COUNTER_CELL = re.compile(r"^\D{1,24}?\s*\d[\d.,]*\s*[kKmM]?$|^\d[\d.,]*\s*[kKmM]?\s*\D{1,24}$")
 WIDGET_MAX_WORDS = 80  # an e-mail widget's text; more means we climbed into real content
+COUNTER_MIN_CELLS = 3
 COUNTER_MAX_CELLS = 12
+COUNTER_ELEMENTS = frozenset({"div", "section", "aside", "ul", "p"})
 LABEL_MAX_WORDS = 8  # a heading/prompt above a link list or a counter widget
 LINK_ITEM_MIN_WORDS = 3  # a story link; shorter links are menus and tags (trafilatura's job)
 LONG_PARAGRAPH = 10  # words: a paragraph of running text, for the guard
@@ -131,7 +133,8 @@ def _is_hidden(element: HtmlElement) -> bool:
 
 
 def token_matches(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
-    """Elements named as furniture by their class/id, and hidden elements, by rule."""
+    """Elements named as furniture by their class/id, hidden elements, and blocks shaped
+    like counter widgets, by rule (one pass over the tree)."""
     found: dict[str, list[HtmlElement]] = {}
     for element in tree.iter(*TOKEN_ELEMENTS):
         if _is_hidden(element):
@@ -142,6 +145,8 @@ def token_matches(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
             found.setdefault(str(match.lastgroup).replace("_", "-"), []).append(element)
         elif _is_person(element):
             found.setdefault("author-bio", []).append(element)
+        elif COUNTER_MIN_CELLS <= len(element) <= COUNTER_MAX_CELLS and _is_counter(element):
+            found.setdefault("counters", []).extend(_with_label(element))
     return found
 
 
@@ -243,19 +248,15 @@ def _with_label(block: HtmlElement) -> Iterator[HtmlElement]:
     yield block
 
 
-def counter_widgets(tree: HtmlElement) -> Iterator[HtmlElement]:
-    """Blocks of >= 3 "label + number" cells (reaction counters), with their prompt: the
-    short line above the block, or the first line inside it."""
-    for element in tree.iter("div", "section", "aside", "ul", "p"):
-        # cheap shape test first: a few cells, each a leaf or nearly
-        if not 3 <= len(element) <= COUNTER_MAX_CELLS or any(len(c) > 3 for c in element) \
-                or len(element.text_content()) > 400:
-            continue
-        cells = [text for c in element if (text := c.text_content().strip())]
-        if cells and not COUNTER_CELL.match(cells[0]) and word_count(cells[0]) <= LABEL_MAX_WORDS:
-            cells = cells[1:]  # the prompt inside the block
-        if len(cells) >= 3 and all(COUNTER_CELL.match(c) for c in cells):
-            yield from _with_label(element)
+def _is_counter(element: HtmlElement) -> bool:
+    """>= 3 "label + number" cells (reaction counters, share counts), maybe under a prompt."""
+    if element.tag not in COUNTER_ELEMENTS or any(len(c) > 3 for c in element) \
+            or len(element.text_content()) > 400:
+        return False
+    cells = [text for c in element if (text := c.text_content().strip())]
+    if cells and not COUNTER_CELL.match(cells[0]) and word_count(cells[0]) <= LABEL_MAX_WORDS:
+        cells = cells[1:]  # the prompt inside the block
+    return len(cells) >= COUNTER_MIN_CELLS and all(COUNTER_CELL.match(c) for c in cells)
 
 
 def clean_tree(tree: HtmlElement, links: list[Link] | None = None) -> dict[str, int]:
@@ -270,5 +271,4 @@ def clean_tree(tree: HtmlElement, links: list[Link] | None = None) -> dict[str, 
     counts["email-widget"] = _remove(email_widgets(tree, guard), guard)
     counts["author-box"] = _remove(author_boxes(links, guard), guard)
     counts["link-list"] = _remove(link_lists(links), guard)
-    counts["counters"] = _remove(counter_widgets(tree), guard)
     return counts

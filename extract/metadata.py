@@ -24,6 +24,7 @@ from html import unescape
 from urllib.parse import urlsplit
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
     examine_meta,
@@ -38,21 +39,17 @@ from extract.jsonld import JsonLd, as_text
 
 LOGGER = logging.getLogger(__name__)
 
-# meta tags with exact timestamps, most specific first
-_PUBLISHED_XPATHS = (
-    './/meta[@property="article:published_time"]/@content',
-    './/meta[@itemprop="datePublished"]/@content',
-    './/time[@itemprop="datePublished"]/@datetime',
-    './/meta[@name="article:published_time"]/@content',
-    './/meta[@name="pubdate" or @name="publishdate" or @name="date"]/@content',
-)
-_MODIFIED_XPATHS = (
-    './/meta[@property="article:modified_time"]/@content',
-    './/meta[@itemprop="dateModified"]/@content',
-    './/time[@itemprop="dateModified"]/@datetime',
-    './/meta[@property="og:updated_time"]/@content',
-    './/meta[@name="last-modified" or @name="dc.date.modified"]/@content',
-)
+# elements with exact timestamps, most specific first: (tag, attribute, lower-cased value)
+_PUBLISHED_KEYS = (("meta", "property", "article:published_time"),
+                   ("meta", "itemprop", "datepublished"), ("time", "itemprop", "datepublished"),
+                   ("meta", "name", "article:published_time"), ("meta", "name", "pubdate"),
+                   ("meta", "name", "publishdate"), ("meta", "name", "date"))
+_MODIFIED_KEYS = (("meta", "property", "article:modified_time"),
+                  ("meta", "itemprop", "datemodified"), ("time", "itemprop", "datemodified"),
+                  ("meta", "property", "og:updated_time"), ("meta", "name", "last-modified"),
+                  ("meta", "name", "dc.date.modified"))
+_DATE_KEYS = frozenset(_PUBLISHED_KEYS + _MODIFIED_KEYS)
+_DATED = XPath("//meta[@content and (@property or @itemprop or @name)]|//time[@itemprop]")
 _LANGUAGE_XPATHS = (
     "/html/@lang",
     './/head/meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content',
@@ -90,12 +87,19 @@ def iso_timestamp(value: str | None) -> str | None:
     return parsed.isoformat()
 
 
-def _first_timestamp(tree: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
-    for xpath in xpaths:
-        for value in tree.xpath(xpath):
-            if stamp := iso_timestamp(str(value)):
-                return stamp
-    return None
+def _structured_dates(tree: HtmlElement) -> tuple[str | None, str | None]:
+    """(published, modified) from meta/time elements with exact timestamps (one XPath)."""
+    found: dict[tuple[str, str, str], str] = {}
+    for element in _DATED(tree):
+        keys = [key for attr in ("property", "itemprop", "name")
+                if (key := (element.tag, attr, (element.get(attr) or "").strip().lower()))
+                in _DATE_KEYS and key not in found]
+        value = element.get("content" if element.tag == "meta" else "datetime")
+        if keys and (stamp := iso_timestamp(value)):
+            found.update(dict.fromkeys(keys, stamp))
+    published = next((found[k] for k in _PUBLISHED_KEYS if k in found), None)
+    modified = next((found[k] for k in _MODIFIED_KEYS if k in found), None)
+    return published, modified
 
 
 def _squash(text: str) -> str:
@@ -184,12 +188,11 @@ def extract_page_metadata(tree: HtmlElement, url: str, jsonld: JsonLd) -> Metada
     title = _clean(str(fields["title"] or "")) or as_text(jsonld.get("headline"))
     sitename = _clean(str(fields["sitename"] or ""))
     # exact timestamps from structured data first; htmldate's day only when there are none
-    published = (iso_timestamp(as_text(jsonld.get("datePublished")))
-                 or _first_timestamp(tree, _PUBLISHED_XPATHS)
+    meta_published, meta_modified = _structured_dates(tree)
+    published = (iso_timestamp(as_text(jsonld.get("datePublished"))) or meta_published
                  or find_date(tree, extensive_search=True, original_date=True,
                               url=url or None, max_date=_date_bound()))
-    modified = (iso_timestamp(as_text(jsonld.get("dateModified")))
-                or _first_timestamp(tree, _MODIFIED_XPATHS))
+    modified = iso_timestamp(as_text(jsonld.get("dateModified"))) or meta_modified
     tags = [_clean(t) for t in [*(fields["tags"] or []), *_keywords(jsonld)]]
     return Metadata(
         title=strip_site_name(title, sitename, url) if title else None,

@@ -76,7 +76,7 @@ class PageFacts:
     """What the raw page says about itself, gathered before cleaning changes it."""
 
     article_signals: list[str] = field(default_factory=list)
-    link_titles: set[str] = field(default_factory=set)
+    link_titles: dict[str, int] = field(default_factory=dict)  # casefolded text -> words
 
 
 def reject_content_type(content_type: str | None) -> str | None:
@@ -186,8 +186,9 @@ def _running_words(tree: HtmlElement, headlines: list[HtmlElement]) -> int:
     return sum(word_count(p.text_content()) for p in tree.iter("p") if p not in in_cards)
 
 
-def _link_titles(links: list[Link]) -> set[str]:
-    return {link.text.casefold() for link in links if link.n_words >= TEASER_MIN_WORDS}
+def _link_titles(links: list[Link]) -> dict[str, int]:
+    return {link.text.casefold(): link.n_words for link in links
+            if link.n_words >= TEASER_MIN_WORDS}
 
 
 def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
@@ -207,14 +208,14 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
     return None
 
 
-def _is_teaser(paragraph: str, link_titles: set[str]) -> bool:
+def _is_teaser(paragraph: str, link_titles: dict[str, int]) -> bool:
     """A line that is a story link, or mostly one ("Title — Author, 21 May 2025")."""
     folded = paragraph.casefold()
     if folded in link_titles:
         return True
     words = word_count(folded)
-    return any(word_count(title) >= TEASER_TITLE_SHARE * words and title in folded
-               for title in link_titles)
+    return any(n >= TEASER_TITLE_SHARE * words and n < words and title in folded
+               for title, n in link_titles.items())
 
 
 def reject_text(paragraphs: list[str], facts: PageFacts) -> str | None:

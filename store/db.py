@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from extract import extract_page
 from extract.record import Extraction
 from newswatch.exceptions import NewswatchError
 from store import events, ingest, pages, runs
@@ -35,12 +36,6 @@ from store.schema import migrate
 from store.versions import Topics
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
-
-
-def _default_extractor(body: bytes, url: str, content_type: str | None) -> Extraction:
-    from extract import extract_page  # trafilatura is slow to import; only writers need it
-
-    return extract_page(body, url, content_type)
 
 
 def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> sqlite3.Connection:
@@ -104,7 +99,7 @@ class Store:
             conn.close()
             raise
         return cls(conn, path, Path(events_log) if events_log else None, Topics(topics),
-                   clock or utcnow, extractor or _default_extractor)
+                   clock or utcnow, extractor or extract_page)
 
     def close(self) -> None:
         with self._lock:

@@ -65,6 +65,9 @@ class State:
 
     linked: Stored | None = None  # article an URL of this page is already recorded for
     link_relation: str | None = None  # that URL's relation: canonical, alias, copy
+    # True when only the page's same-site rel=canonical names a stored URL: the fetched
+    # URL itself is new (an AMP or print rendering, another address of the page).
+    by_claim: bool = False
     previous: Content | None = None  # what this URL said last time (pages row)
     previous_body_hash: str | None = None
     reextracted: Content | None = None  # previous body read by today's extractor
@@ -86,6 +89,8 @@ class Decision:
 def needs_reextraction(state: State, incoming: Incoming) -> bool:
     """Whether `decide` needs `state.reextracted` to tell an update from an extractor change."""
     if state.linked is None or state.link_relation == "copy":
+        return False
+    if state.by_claim and state.previous is None:
         return False
     base = state.previous or state.linked.content
     if incoming.content.same_as(base) or incoming.content.same_as(state.linked.content):
@@ -124,6 +129,10 @@ def _known_url(state: State, incoming: Incoming) -> Decision:
     if content.same_as(state.previous):
         # This URL reads as it did; the article's text came from another of its URLs.
         return Decision("unchanged", linked.id, relation, reason="same text at this URL")
+    if state.by_claim and state.previous is None:
+        # A first look at another rendering of a stored page: its text may differ in
+        # form (AMP, print); updates are judged against each URL's own last reading.
+        return Decision("alias", linked.id, "alias", reason="new URL of a stored page")
     if incoming.body_hash == state.previous_body_hash:
         return Decision("unchanged", linked.id, relation, new_version=True, reextracted=True,
                         reason="same body, extractor reads it differently")

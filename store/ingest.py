@@ -2,6 +2,11 @@
 
 Everything here runs inside the caller's write transaction (Store.ingest), so a
 crash at any point leaves the old state or the new one, never half of either.
+
+Events: `new` and `updated` only for on-topic stories (all are on-topic when no topic
+is configured), and `duplicate` only for copies of on-topic stories: a copy of an
+off-topic story is recorded silently like the story itself.  The first URL at which
+a story is seen holds it; a copy seen before its original makes the original the copy.
 """
 
 from __future__ import annotations
@@ -77,14 +82,16 @@ def _link(conn: sqlite3.Connection, urls: list[str]) -> tuple[Stored, str] | Non
     return None
 
 
-def _page_urls(page: RawPage, incoming: Incoming) -> list[str]:
-    urls = [incoming.canonical_url, incoming.fetched_url, canonicalize_url(page.url)]
-    return list(dict.fromkeys(urls))
+def _fetched_urls(page: RawPage, incoming: Incoming) -> list[str]:
+    return list(dict.fromkeys([incoming.fetched_url, canonicalize_url(page.url)]))
 
 
 def _state(ctx: Context, page: RawPage, incoming: Incoming, article: Article) -> State:
     conn = ctx.conn
-    link = _link(conn, _page_urls(page, incoming))
+    link = _link(conn, _fetched_urls(page, incoming))
+    by_claim = link is None
+    if link is None:
+        link = _link(conn, [incoming.canonical_url])
     if link is not None:
         linked, relation = link
         memory = pages.memory(conn, page.url, linked.id)
@@ -94,8 +101,8 @@ def _state(ctx: Context, page: RawPage, incoming: Incoming, article: Article) ->
             previous, body_hash, body_url = memory
         else:
             body_hash, body_url = _latest_body(conn, linked.id)
-        state = State(linked=linked, link_relation=relation, previous=previous,
-                      previous_body_hash=body_hash)
+        state = State(linked=linked, link_relation=relation, by_claim=by_claim,
+                      previous=previous, previous_body_hash=body_hash)
         if needs_reextraction(state, incoming):
             state = replace(state, reextracted=_reextract(ctx, body_hash, body_url))
         return state

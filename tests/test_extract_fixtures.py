@@ -102,3 +102,19 @@ def test_non_articles_are_rejected(state: int) -> None:
         if article is not None or not reason:
             accepted.append((site, path))
     assert not accepted, f"state {state}: taken for articles: {accepted}"
+
+
+@pytest.mark.parametrize("state", [0, SITES.state_count - 1])
+def test_churning_chrome_never_changes_the_text(state: int) -> None:
+    """Counters, related lists, ads and nonces differ on every fetch; the record must not."""
+    for site, path in SITES.article_paths(state):
+        for boilerplate in (None, site_boilerplate(site, state)):
+            records = set()
+            for variant in (None, 1, 2, 3):
+                page = SITES.render(site, path, state, BASES, variant=variant)
+                result = extract_page(page.body, BASES[site] + path,
+                                      page.headers.get("Content-Type"), boilerplate=boilerplate)
+                assert result.article is not None, (site, path, result.reason)
+                records.add((result.article.text_hash, result.article.title,
+                             result.article.published))
+            assert len(records) == 1, (site, path, state)

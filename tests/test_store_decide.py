@@ -119,3 +119,11 @@ def test_best_near_duplicate_wins() -> None:
     other = Stored(9, "http://c.test/other/", Content("t", "h9"))
     state = State(near=[Near(other, 0.9), Near(STORED, 0.6)])
     assert decide(state, incoming(EDITED, url="http://b.test/x/")).article_id == 9
+
+
+def test_first_look_at_another_rendering_of_a_stored_page_is_a_silent_alias() -> None:
+    state = State(linked=STORED, link_relation="canonical", by_claim=True)
+    amp = incoming(EDITED, url="http://a.test/amp/story/", canonical=A)
+    assert not needs_reextraction(state, amp)
+    decision = decide(state, amp)
+    assert (decision.kind, decision.relation, decision.new_version) == ("alias", "alias", False)

@@ -253,3 +253,15 @@ def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(NewswatchError, match="cannot open the store"):
         Store.open(path)
+
+
+def test_an_amp_rendering_with_other_text_is_an_alias_not_an_update(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    ingest(store, A, page_html(TITLE, NK))
+    amp = "http://a.test/2024/10/troops/amp/"
+    first = ingest(store, amp, page_html(TITLE, NK[:3], canonical=A))
+    again = ingest(store, amp, page_html(TITLE, NK[:3], canonical=A, chrome="<aside>2</aside>"))
+    assert [(r.kind, r.event) for r in (first, again)] == [("alias", None), ("unchanged", None)]
+    assert count(store, "versions") == 1
+    assert ingest(store, A, page_html(TITLE, NK + [UPDATE])).kind == "updated"
+    assert event_kinds(store) == [("new", A), ("updated", A)]

@@ -70,7 +70,8 @@ def pages(phase: int, churn: str) -> list[tuple[str, str, bytes]]:
     return out
 
 
-def writer(db: str, log: str, phase: int, cache: str) -> None:
+def writer(db: str, log: str, phase: int, cache: str) -> float:
+    """Ingest one phase into the store at `db`; returns the ingest time in seconds."""
     from extract import extract_page
     from store import RawPage, Store
 
@@ -92,27 +93,36 @@ def writer(db: str, log: str, phase: int, cache: str) -> None:
         store.ingest(page, extraction)
     for run in runs.values():
         store.finish_run(run, {"fetched": len(items)})
-    print(f"done {time.perf_counter() - started:.3f}", flush=True)
+    elapsed = time.perf_counter() - started
+    print(f"done {elapsed:.3f}", flush=True)
     store.close()
+    return elapsed
 
 
 def run_writer(tmp: Path, name: str, phase: int, kill_after: float | None = None) -> float:
-    """Run the writer; SIGKILL it `kill_after` s after it is ready. Returns its ingest time."""
-    cmd = [sys.executable, __file__, str(tmp / f"{name}.db"), str(tmp / f"{name}.jsonl"),
-           str(phase), str(tmp / f"extractions-{phase}.pickle")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+    """Run the writer: to completion in this process (returns its ingest time), or as a
+    subprocess SIGKILLed `kill_after` seconds after it is ready."""
+    args = [str(tmp / f"{name}.db"), str(tmp / f"{name}.jsonl"), str(phase),
+            str(tmp / f"extractions-{phase}.pickle")]
+    if kill_after is None:
+        return writer(args[0], args[1], phase, args[3])
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE,
+                            stdin=subprocess.PIPE, text=True,
                             cwd=Path(__file__).resolve().parent.parent)
     assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    if kill_after is not None:
+    try:
+        assert proc.stdout.readline().strip() == "ready"
         time.sleep(kill_after)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        proc.stdout.close()
-        return 0.0
-    out, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0
-    return float(out.split()[-1])
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return 0.0
 
 
 def check_consistent(db: Path, log: Path) -> None:
@@ -214,3 +224,4 @@ def test_sigkill_mid_ingest_never_leaves_half_an_article(tmp_path: Path) -> None
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     writer(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    sys.stdin.read()  # stay alive until killed, even when done before the kill
