@@ -12,6 +12,7 @@ Usage: `newswatch run` or `python scheduler.py [--config PATH]`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -100,14 +103,26 @@ class Daemon:
         self.runs_done = 0
         self.failed_runs = 0
         self._lock = threading.Lock()
-        self._children: dict[str, subprocess.Popen[str]] = {}
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._running: set[str] = set()
+        self._overrun: set[str] = set()
         workers = max(1, len(config.sources))
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
+        # APScheduler warns on every skipped due run; we say it once per long run instead.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        self.scheduler.add_listener(self._on_skip, EVENT_JOB_MAX_INSTANCES)
+
+    def _on_skip(self, event: JobSubmissionEvent) -> None:
+        with self._lock:
+            if event.job_id in self._overrun:
+                return
+            self._overrun.add(event.job_id)
+        log.info("run of %s is taking longer than its cadence; due runs are skipped until it "
+                 "ends", event.job_id)
 
     # -- scheduling -------------------------------------------------------------------
     def start(self) -> None:
@@ -137,9 +152,10 @@ class Daemon:
         finally:
             with self._lock:
                 self._running.discard(name)
+                self._overrun.discard(name)
                 self._children.pop(name, None)
                 self.runs_done += 1
-                if record.returncode != 0:
+                if record.returncode != 0 and not self.stopping.is_set():
                     self.failed_runs += 1
         if record.returncode == 0:
             outcome = "ended"
@@ -154,15 +170,19 @@ class Daemon:
     def _spawn_and_wait(self, name: str, record: RunRecord) -> None:
         # A new session: a Ctrl-C on the terminal reaches only the daemon, which then
         # sends each run exactly one SIGTERM (a second would force Scrapy to abort).
-        child = subprocess.Popen(list(self.command(self.config, name)), stdout=subprocess.PIPE,
-                                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-        with self._lock:
-            self._children[name] = child
-            if self.stopping.is_set():
-                child.terminate()
-        stdout, _ = child.communicate()
-        record.returncode = child.returncode
-        record.counts = parse_summary(stdout or "", name)
+        # Output goes to a file, not a pipe: a pipe inherited by a run's own worker
+        # processes would keep us waiting after the run itself has ended.
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
+            child = subprocess.Popen(list(self.command(self.config, name)), stdout=out,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+            with self._lock:
+                self._children[name] = child
+                if self.stopping.is_set():
+                    child.terminate()
+            record.returncode = child.wait()
+            kill_group(child.pid)  # whatever the run left behind in its session
+            out.seek(0)
+            record.counts = parse_summary(out.read(), name)
 
     # -- stopping ---------------------------------------------------------------------
     def running(self) -> list[str]:
@@ -184,7 +204,7 @@ class Daemon:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 log.warning("a run did not stop within %.0fs; killing it", grace)
-                child.kill()
+                kill_group(child.pid)
                 child.wait()
 
     def kill(self) -> None:
@@ -193,8 +213,13 @@ class Daemon:
         with self._lock:
             children = list(self._children.values())
         for child in children:
-            if child.poll() is None:
-                child.kill()
+            kill_group(child.pid)
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the session a run was started in (the run and any process it forked)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def serve_forever(config: Config) -> int:

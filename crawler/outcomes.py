@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.middlewares.addresses import RefusedRequest
+from crawler.middlewares.integrity import TruncatedBody
 
 PREFIX = "newswatch/"
 
@@ -58,13 +59,19 @@ def error_kind(failure: Failure) -> tuple[str, int | None]:
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
+        if 300 <= status < 400:  # a redirect Scrapy would not follow (non-http Location)
+            return "bad-redirect", status
         return f"http-{status}", status
     if isinstance(exc, RefusedRequest):
         return "refused", None
+    if isinstance(exc, TruncatedBody):
+        return "truncated", None
     if isinstance(exc, IgnoreRequest):
         text = str(exc).lower()
         if "robots.txt" in text:
             return "robots", None
+        if "download_maxsize" in text:  # a compressed body that inflates beyond it
+            return "too-large", None
         if "redirect" in text:
             return "redirect-loop", None
         return "ignored", None

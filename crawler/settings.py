@@ -70,6 +70,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
     "crawler.middlewares.conditional.ConditionalGetMiddleware": 560,
+    # just outside HttpCompressionMiddleware (590): sees the raw body, refuses a truncated
+    # gzip/deflate stream that Scrapy would otherwise decode to half a page
+    "crawler.middlewares.integrity.CompleteBodyMiddleware": 595,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.IngestPipeline": 300,

@@ -9,14 +9,19 @@ with a running reactor and threads.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
 import signal
+import sys
 import threading
 from multiprocessing.context import BaseContext
 
 from extract.record import Extraction
 
 PRELOAD = ["extract"]
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 def fork_is_safe() -> bool:
@@ -35,6 +40,24 @@ def init_worker() -> None:
     # Ctrl-C reaches the whole process group; the parent decides how to stop, so a
     # worker must not die mid-page with a KeyboardInterrupt of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the process that forked it dies.
+
+    A forked worker inherits both ends of its task pipe, so it never sees EOF when a
+    crawl is killed: without this it would linger forever, holding the crawl's stdout.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def ready() -> bool:

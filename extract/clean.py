@@ -39,12 +39,13 @@ TOKEN_RULES: dict[str, tuple[str, ...]] = {
                 "trending", "popular-posts", "jp-relatedposts", "yarpp", "crp_related"),
     "author-bio": ("bio", "biography", "author-?bio", "about-?(?:the-)?author", "author-?box",
                    "author-?info", "writer", "contributor"),
-    "reactions": ("reactions?", "emoji", "emotions?", "votes?", "voting", "likes?-?count",
+    "reactions": ("reactions?", "emoji", "emotions?", "vote-?buttons?", "likes?-?count",
                   "claps?"),
     "credit": ("credits?", "photo-?credit", "image-?credit", "caption-?credit"),
     "form": (r"gform\w*", r"gfield\w*", r"wpforms\w*", r"wpcf7\w*", "validation_container",
              "honeypot", "comment-?respond", "comment-?form"),
-    "hidden": ("screen-reader-text", "sr-only", "visually-?hidden", "hidden"),
+    # not a bare "hidden": Bootstrap's hidden-xs/-md hide content on some screens only
+    "hidden": ("screen-reader-text", "sr-only", "visually-?hidden", "is-hidden"),
 }
 TOKEN_ELEMENTS = ("div", "section", "aside", "p", "span", "ul", "ol", "li", "form", "figure",
                   "figcaption", "article", "footer", "label", "nav", "header", "dl")
@@ -53,6 +54,7 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 EMAIL_FIELD = re.compile(r"e-?mail", re.I)
 COUNTER_CELL = re.compile(r"^\D{1,24}?\s*\d[\d.,]*\s*[kKmM]?$|^\d[\d.,]*\s*[kKmM]?\s*\D{1,24}$")
 WIDGET_MAX_WORDS = 80  # an e-mail widget's text; more means we climbed into real content
+HIDDEN_MAX_WORDS = 60
 COUNTER_MIN_CELLS = 3
 COUNTER_MAX_CELLS = 12
 COUNTER_ELEMENTS = frozenset({"div", "section", "aside", "ul", "p"})
@@ -138,7 +140,10 @@ def token_matches(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
     found: dict[str, list[HtmlElement]] = {}
     for element in tree.iter(*TOKEN_ELEMENTS):
         if _is_hidden(element):
-            found.setdefault("hidden", []).append(element)
+            # small hidden things are honeypots and labels; a big hidden block is collapsed
+            # article text ("read more" expanders), which readers do get to see
+            if _words(element) <= HIDDEN_MAX_WORDS:
+                found.setdefault("hidden", []).append(element)
             continue
         cls, ident = element.get("class"), element.get("id")
         if (cls or ident) and (match := _TOKENS.search(f"{cls or ''} {ident or ''}".lower())):
@@ -249,14 +254,21 @@ def _with_label(block: HtmlElement) -> Iterator[HtmlElement]:
 
 
 def _is_counter(element: HtmlElement) -> bool:
-    """>= 3 "label + number" cells (reaction counters, share counts), maybe under a prompt."""
+    """>= 3 "label + number" cells under a question ("What do you think?" Happy 3, Sad 0...).
+
+    The question, inside the block or right above it, tells a reaction widget from a list
+    of figures in the story (results, scores)."""
     if element.tag not in COUNTER_ELEMENTS or any(len(c) > 3 for c in element) \
             or len(element.text_content()) > 400:
         return False
     cells = [text for c in element if (text := c.text_content().strip())]
     if cells and not COUNTER_CELL.match(cells[0]) and word_count(cells[0]) <= LABEL_MAX_WORDS:
-        cells = cells[1:]  # the prompt inside the block
-    return len(cells) >= COUNTER_MIN_CELLS and all(COUNTER_CELL.match(c) for c in cells)
+        prompt = cells.pop(0)  # the question inside the block
+    else:
+        label = _label_before(element)
+        prompt = label.text_content().strip() if label is not None else ""
+    return prompt.endswith("?") and len(cells) >= COUNTER_MIN_CELLS and all(
+        COUNTER_CELL.match(c) for c in cells)
 
 
 def clean_tree(tree: HtmlElement, links: list[Link] | None = None) -> dict[str, int]:

@@ -20,7 +20,14 @@ import time
 from urllib.parse import urlsplit
 
 from newswatch.fixtures import FixtureResponse, FixtureSites
-from newswatch.fixturesite.httpd import FAULT_MODES, HOST, Fault, RequestRecord, SiteHTTPServer
+from newswatch.fixturesite.httpd import (
+    ANY_PATH,
+    FAULT_MODES,
+    HOST,
+    Fault,
+    RequestRecord,
+    SiteHTTPServer,
+)
 
 __all__ = ["FAULT_MODES", "FixtureServer", "RequestRecord", "main"]
 
@@ -116,12 +123,16 @@ class FixtureServer:
 
     def fault(self, site: str, path: str, mode: str, *, retry_after: int = 1,
               delay: float = 1.0, encoding: str = "cp1251", declared: str | None = "utf-8",
-              times: int | None = None) -> None:
+              times: int | None = None, target: str = "", size: int = 50 * 1024 * 1024,
+              length: bool = True) -> None:
         """Make requests for `path` on `site` fail in `mode` (see FAULT_MODES).
 
-        `path` matches the request path with or without its query string; "down" ignores it
-        and closes the site's listening socket (connections refused) until `clear_faults()`
-        or `up(site)` reopens it on the same port.
+        `path` matches the request path with or without its query string, and "*" matches
+        every path of the site (a fault of the whole host); "down" ignores it and closes the
+        site's listening socket (connections refused) until `clear_faults()` or `up(site)`
+        reopens it on the same port. `target` is where "redirect" points; `size` is the
+        body of "huge" and the inflated body of "gzip_bomb"; `length=False` makes "huge"
+        send no Content-Length.
         """
         if mode not in FAULT_MODES:
             raise ValueError(f"unknown fault mode {mode!r}; one of {', '.join(FAULT_MODES)}")
@@ -136,7 +147,7 @@ class FixtureServer:
             return
         with self._lock:
             self._faults[(site, path)] = Fault(mode, retry_after, delay, encoding, declared,
-                                               times)
+                                               times, target, size, length)
 
     def up(self, site: str) -> None:
         """Reopen a site taken down with fault(site, "", "down"), on the same port."""
@@ -161,8 +172,8 @@ class FixtureServer:
 
     def _take_fault(self, site: str, path: str) -> Fault | None:
         with self._lock:
-            key = next((k for k in ((site, path), (site, urlsplit(path).path))
-                        if k in self._faults), None)
+            key = next((k for k in ((site, path), (site, urlsplit(path).path),
+                                    (site, ANY_PATH)) if k in self._faults), None)
             if key is None:
                 return None
             fault = self._faults[key]

@@ -104,6 +104,19 @@ def daemon_factory() -> Iterator[Callable[[Path], DaemonProcess]]:
         proc.kill()
 
 
+def leftover_processes(config: Path) -> list[str]:
+    """Command lines of live processes started for this config (runs, their workers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(config) in cmdline:
+            found.append(cmdline)
+    return found
+
+
 def check_store_intact(db: Path) -> None:
     assert query(db, "pragma integrity_check") == [("ok",)]
     orphans = query(db, "select count(*) from article_urls where article_id not in "
@@ -138,6 +151,7 @@ def test_daemon_follows_timeline_and_stops_cleanly(tmp_path: Path,
         out = daemon.output()
     assert code == 0, out
     assert "stopped" in out
+    assert leftover_processes(config) == [], "runs left processes behind"
     check_store_intact(db)
     log_lines = (tmp_path / "events.jsonl").read_text().splitlines()
     assert len(log_lines) == len(events(db))

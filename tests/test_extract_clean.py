@@ -193,3 +193,17 @@ def text_of_any(html: str) -> str:
     result = extract_page(html, URL)
     assert result.article is not None, result.reason
     return result.article.text
+
+
+def test_figures_in_the_story_are_not_a_counter_widget() -> None:
+    results = ("<p>Final count:</p><ul><li>Smith 4,512</li><li>Jones 3,998</li>"
+               "<li>Lee 1,203</li></ul>")
+    text = text_of(page(results))
+    assert "Smith 4,512" in text and "Lee 1,203" in text
+
+
+def test_content_hidden_on_small_screens_only_is_kept() -> None:
+    responsive = ('<p class="hidden-xs">On larger screens readers also see this sentence '
+                  "about the ferry timetable and the new bus routes.</p>")
+    assert "ferry timetable" in text_of(page(responsive))
+

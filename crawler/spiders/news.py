@@ -20,6 +20,7 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
 
@@ -198,8 +199,12 @@ class NewsSpider(scrapy.Spider):
             self.count(oc.SKIPPED_ROBOTS)
             return
         self.count(oc.FETCHED)  # a request that ended, if only in an error
-        self.record_error(kind, request.meta.get(PAGE_META, request.url), status,
-                          str(failure.value) or kind)
+        reason = str(failure.value) or kind
+        if isinstance(failure.value, HttpError) and kind == "bad-redirect":
+            location = failure.value.response.headers.get("Location") or b""
+            reason = (f"redirect to {location.decode('latin-1')[:200]!r} not followed"
+                      " (only http and https)")
+        self.record_error(kind, request.meta.get(PAGE_META, request.url), status, reason)
 
     # -- counting -----------------------------------------------------------------------
 

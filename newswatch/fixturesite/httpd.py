@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import gzip
+import random
 import socket
 import sys
 import threading
@@ -19,7 +22,10 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 FAULT_MODES = ("500", "503", "429", "slow", "drop", "redirect_loop", "wrong_charset", "404",
-               "down")
+               "down", "redirect", "empty", "binary", "huge", "truncated_gzip", "gzip_bomb")
+ANY_PATH = "*"  # a fault on this path applies to every path of the site
+_BODY_MODES = ("drop", "wrong_charset", "truncated_gzip")  # these alter the real page
+_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class Fault:
     encoding: str = "cp1251"
     declared: str | None = "utf-8"
     times: int | None = None  # None: until cleared; n: the next n matching requests
+    target: str = ""  # "redirect": the Location sent (any URL, any scheme)
+    size: int = 50 * 1024 * 1024  # "huge": body bytes; "gzip_bomb": bytes once inflated
+    length: bool = True  # "huge": send Content-Length (False: body delimited by close)
 
 
 class SiteHTTPServer(ThreadingHTTPServer):
@@ -100,12 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.mode == "slow":
             owner._stopping.wait(fault.delay)
             fault = None
-        if fault is not None and fault.mode not in ("drop", "wrong_charset"):
+        if fault is not None and fault.mode not in _BODY_MODES:
             self._send_fault(fault)
             return
         resp = owner._render(site, self.path)
         if fault is not None and fault.mode == "wrong_charset":
             resp = _miscode(resp, fault)
+        if fault is not None and fault.mode == "truncated_gzip":
+            resp = _truncated_gzip(resp)
         status = resp.status
         if status == 200 and _not_modified(self.headers, resp.headers):
             status = 304
@@ -127,7 +138,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(resp.body)
 
     def _send_fault(self, fault: Fault) -> None:
-        status = {"500": 500, "503": 503, "429": 429, "404": 404, "redirect_loop": 302}[fault.mode]
+        if fault.mode in ("empty", "binary", "huge", "gzip_bomb"):
+            self._send_body_fault(fault)
+            return
+        status = {"500": 500, "503": 503, "429": 429, "404": 404, "redirect_loop": 302,
+                  "redirect": 302}[fault.mode]
         body = f"<html><body><h1>{status}</h1></body></html>\n".encode()
         self._record(status)
         self.send_response(status)
@@ -137,10 +152,48 @@ class _Handler(BaseHTTPRequestHandler):
             parts = urlsplit(self.path)
             target = parts.path if "loop=1" in parts.query else parts.path + "?loop=1"
             self.send_header("Location", self.server.owner.url(self.server.site, target))
+        if fault.mode == "redirect":
+            self.send_header("Location", fault.target)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _send_body_fault(self, fault: Fault) -> None:
+        """A 200 whose body is the fault: nothing, noise, too much, or a gzip bomb."""
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        body = b""
+        if fault.mode == "binary":
+            body = _noise(_CHUNK)
+        elif fault.mode == "gzip_bomb":
+            body = _bomb(fault.size)
+            headers["Content-Encoding"] = "gzip"
+        self._record(200)
+        self.send_response(200)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if fault.mode == "huge":
+            if fault.length:
+                self.send_header("Content-Length", str(fault.size))
+            else:
+                self.close_connection = True
+            self.end_headers()
+            self._send_huge(fault.size)
+            return
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_huge(self, size: int) -> None:
+        # An endless-looking page, streamed: a client that stops reading ends it early.
+        chunk = (b"<p>" + b"filler text " * (_CHUNK // 12) + b"</p>\n")[:_CHUNK]
+        self.wfile.write(b"<html><body>")
+        sent = len(b"<html><body>")
+        with contextlib.suppress(OSError):
+            while sent < size:
+                piece = chunk[: size - sent]
+                self.wfile.write(piece)
+                sent += len(piece)
 
     def _record(self, status: int) -> None:
         self.server.owner._log(RequestRecord(self.server.site, self.path, self.command,
@@ -174,3 +227,22 @@ def _miscode(resp: FixtureResponse, fault: Fault) -> FixtureResponse:
     body = text.encode(fault.encoding, errors="xmlcharrefreplace")
     headers = dict(resp.headers, **{"Content-Type": ctype, "Content-Length": str(len(body))})
     return FixtureResponse(resp.status, headers, body)
+
+
+def _truncated_gzip(resp: FixtureResponse) -> FixtureResponse:
+    """The page gzip-encoded, with the second half of the gzip stream cut off."""
+    packed = gzip.compress(resp.body, mtime=0)
+    body = packed[: len(packed) // 2]
+    headers = dict(resp.headers, **{"Content-Encoding": "gzip", "Content-Length": str(len(body))})
+    return FixtureResponse(resp.status, headers, body)
+
+
+@functools.lru_cache(maxsize=4)
+def _bomb(size: int) -> bytes:
+    """`size` bytes of HTML-ish zeros, gzipped: about size/1000 bytes on the wire."""
+    return gzip.compress(b"<html><body>" + b"0" * size, compresslevel=9, mtime=0)
+
+
+def _noise(size: int) -> bytes:
+    """Deterministic binary junk that starts like a PNG (what a misconfigured CDN sends)."""
+    return b"\x89PNG\r\n\x1a\n\x00" + random.Random(size).randbytes(size)

@@ -1,0 +1,180 @@
+"""The peers: fetch + extract with trafilatura, news-please and newspaper4k, each its own way.
+
+    python -m bench.peers fetch trafilatura urls.json out.json [--budget 180] [--threads 16]
+    python -m bench.peers limit pages.json out.json        # plain trafilatura.extract, one core
+
+`fetch` runs one tool over the URLs (in a subprocess of the bench, so its memory and CPU are
+its own) with the tool's documented parallel download helper and extraction call:
+
+- trafilatura: `trafilatura.downloads.buffered_downloads(urls, threads)` then
+  `trafilatura.extract(html, url=url)` (default settings, the documented balanced mode);
+- news-please: `NewsPlease.from_urls(urls, request_args={"timeout": 30}, fetch_images=False)`
+  (one thread per URL for downloads, then a process pool over every core for extraction;
+  without a `timeout` in request_args every result comes back empty, a news-please bug);
+- newspaper4k: `newspaper.mthreading.fetch_news(articles, threads)` over
+  `Article(url, fetch_images=False, memoize_articles=False)` objects.
+
+URLs go in batches of 200 until the time budget is spent, so a slow tool is measured on the
+first part of the (site-interleaved) URL list instead of running for an hour; pages/s is
+pages done / wall seconds. Extraction functions for pages already in memory (`EXTRACTORS`)
+are the same calls, used for the quality scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+BATCH = 200
+TOOLS = ("trafilatura", "news-please", "newspaper4k")
+PACKAGES = {"trafilatura": "trafilatura", "news-please": "news-please",
+            "newspaper4k": "newspaper4k"}
+SETTINGS = {
+    "trafilatura": "buffered_downloads(urls, threads) + extract(html, url=url), defaults",
+    "news-please": "NewsPlease.from_urls(batch, request_args={'timeout': 30}, "
+                   "fetch_images=False); process pool extraction",
+    "newspaper4k": "fetch_news([Article(url, fetch_images=False, memoize_articles=False)], "
+                   "threads)",
+}
+
+
+def _quiet() -> None:
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.CRITICAL)
+
+
+# -- extraction of a page already in memory (quality scores) --------------------------------
+
+def trafilatura_text(html: bytes, url: str) -> str:
+    import trafilatura
+    return trafilatura.extract(html, url=url) or ""
+
+
+def newsplease_text(html: bytes, url: str) -> str:
+    from newsplease import NewsPlease
+    text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+    article = NewsPlease.from_html(text, url=url, fetch_images=False)
+    return (getattr(article, "maintext", None) or "") if article else ""
+
+
+def newspaper_text(html: bytes, url: str) -> str:
+    from newspaper import Article
+    text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+    article = Article(url, fetch_images=False, memoize_articles=False)
+    article.download(input_html=text)
+    article.parse()
+    return article.text or ""
+
+
+def newswatch_text(html: bytes, url: str) -> str:
+    from extract import extract_page
+    result = extract_page(html, url)
+    return result.article.text if result.article else ""
+
+
+EXTRACTORS: dict[str, Callable[[bytes, str], str]] = {
+    "newswatch": newswatch_text, "trafilatura": trafilatura_text,
+    "news-please": newsplease_text, "newspaper4k": newspaper_text}
+
+
+def tool_version(tool: str) -> str:
+    return version("newswatch" if tool == "newswatch" else PACKAGES[tool])
+
+
+# -- fetch + extract over the network ---------------------------------------------------
+
+def _trafilatura(urls: list[str], threads: int) -> Iterable[tuple[str, str]]:
+    import trafilatura
+    from trafilatura.downloads import buffered_downloads
+    for url, html in buffered_downloads(urls, threads):
+        yield url, (trafilatura.extract(html, url=url) or "") if html else ""
+
+
+def _newsplease(urls: list[str], threads: int) -> Iterable[tuple[str, str]]:
+    from newsplease import NewsPlease
+    results = NewsPlease.from_urls(urls, request_args={"timeout": 30}, fetch_images=False)
+    for url in urls:
+        article = results.get(url)
+        yield url, (getattr(article, "maintext", None) or "") if article else ""
+
+
+def _newspaper(urls: list[str], threads: int) -> Iterable[tuple[str, str]]:
+    from newspaper import Article
+    from newspaper.mthreading import fetch_news
+    articles = [Article(u, fetch_images=False, memoize_articles=False) for u in urls]
+    for article in fetch_news(articles, threads=threads):  # type: ignore[arg-type]
+        yield article.url, getattr(article, "text", "") or ""
+
+
+FETCHERS = {"trafilatura": _trafilatura, "news-please": _newsplease,
+            "newspaper4k": _newspaper}
+
+
+def fetch(tool: str, urls: list[str], budget: float, threads: int) -> dict[str, Any]:
+    _quiet()
+    texts: dict[str, str] = {}
+    start = time.perf_counter()
+    for i in range(0, len(urls), BATCH):
+        for url, text in FETCHERS[tool](urls[i:i + BATCH], threads):
+            texts[url] = text
+        if time.perf_counter() - start > budget:
+            break
+    wall = time.perf_counter() - start
+    return {"tool": tool, "version": tool_version(tool), "settings": SETTINGS[tool],
+            "threads": threads, "urls": len(urls), "pages": len(texts),
+            "extracted": sum(1 for t in texts.values() if t.strip()), "wall_s": wall,
+            "pages_per_s": len(texts) / wall, "complete": len(texts) == len(urls),
+            "texts": texts}
+
+
+def limit(pages: list[tuple[str, str]], repeat: int = 1) -> dict[str, Any]:
+    """Plain trafilatura.extract on one core: CPU seconds per page over `pages`."""
+    import trafilatura
+    _quiet()
+    for url, html in pages[:5]:  # warm-up: imports, caches
+        trafilatura.extract(html, url=url)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        for url, html in pages:
+            trafilatura.extract(html, url=url)
+        best = min(best, time.process_time() - start)
+    cores = os.cpu_count() or 1
+    per_core = len(pages) / best
+    return {"pages": len(pages), "cpu_s": best, "pages_per_s_one_core": per_core,
+            "cores": cores, "pages_per_s_limit": per_core * cores,
+            "trafilatura": tool_version("trafilatura")}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fetch", help="fetch + extract the URLs in a JSON list with one tool")
+    f.add_argument("tool", choices=TOOLS)
+    f.add_argument("urls", type=Path)
+    f.add_argument("out", type=Path)
+    f.add_argument("--budget", type=float, default=180.0, help="seconds; stop after a batch")
+    f.add_argument("--threads", type=int, default=16)
+    lim = sub.add_parser("limit", help="trafilatura.extract pages/s on one core")
+    lim.add_argument("pages", type=Path, help="JSON list of [url, html]")
+    lim.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    if args.cmd == "fetch":
+        urls = json.loads(args.urls.read_text("utf-8"))
+        result = fetch(args.tool, urls, args.budget, args.threads)
+    else:
+        pages = [tuple(p) for p in json.loads(args.pages.read_text("utf-8"))]
+        result = limit(pages)  # type: ignore[arg-type]
+    args.out.write_text(json.dumps(result, ensure_ascii=False), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
