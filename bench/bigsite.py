@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -146,6 +147,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, owner: BigSite, site: str) -> None:
         self.owner, self.site = owner, site
         super().__init__((HOST, 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return  # clients closing kept-alive connections (news-please sends Connection: close)
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

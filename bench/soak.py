@@ -83,6 +83,7 @@ def main() -> None:
                     late = rss_mb(daemon.pid)
                     samples.append((done, late))
             elapsed = time.monotonic() - started
+            assert early is not None
         finally:
             daemon.send_signal(signal.SIGTERM)
             code = daemon.wait(timeout=60)

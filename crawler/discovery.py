@@ -116,8 +116,10 @@ def _children(el: etree._Element, name: str) -> list[etree._Element]:
 def _child_text(el: etree._Element, *names: str) -> str | None:
     for name in names:
         for child in _children(el, name):
-            # .text only: an unexpanded entity reference (e.g. an XXE) is a child node,
-            # never text, so it can never leak into a URL.
+            # An unexpanded entity reference (e.g. an XXE) is a child node, never text, so
+            # it can never leak into a URL; the text around it is no URL either.
+            if any(isinstance(node, etree._Entity) for node in child):
+                continue
             if child.text and child.text.strip():
                 return child.text.strip()
     return None

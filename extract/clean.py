@@ -75,7 +75,6 @@ def _token_pattern(rules: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
 
 # one regex for all rules, one pass over the tree: XPath with EXSLT regexes is ~10x slower
 _TOKENS = _token_pattern(TOKEN_RULES)
-_TOKEN_TAGS = frozenset(TOKEN_ELEMENTS)
 _INPUT_XPATH = XPath(".//input")
 
 
@@ -140,8 +139,8 @@ def token_matches(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
     found: dict[str, list[HtmlElement]] = {}
     for element in tree.iter(*TOKEN_ELEMENTS):
         if _is_hidden(element):
-            # small hidden things are honeypots and labels; a big hidden block is collapsed
-            # article text ("read more" expanders), which readers do get to see
+            # small hidden things are honeypots and labels; a big hidden block may be
+            # collapsed article text behind a "read more" button: trafilatura decides
             if _words(element) <= HIDDEN_MAX_WORDS:
                 found.setdefault("hidden", []).append(element)
             continue
@@ -219,11 +218,8 @@ def _link_item(link: Link) -> HtmlElement:
 
 def link_lists(links: list[Link]) -> Iterator[HtmlElement]:
     """Runs of >= 2 adjacent siblings that are each one story link, plus their label."""
-    items: dict[HtmlElement, HtmlElement] = {}
-    for link in links:
-        if link.n_words >= LINK_ITEM_MIN_WORDS:
-            item = _link_item(link)
-            items[item] = item
+    items = dict.fromkeys(_link_item(link) for link in links
+                          if link.n_words >= LINK_ITEM_MIN_WORDS)  # ordered set
     seen: set[HtmlElement] = set()
     for item in items:
         if item in seen:

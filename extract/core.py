@@ -2,15 +2,18 @@
 
 Stages, one module each, in order:
 
-    decode      bytes -> str (header, BOM, meta charset, detection)         extract.decode
-    parse       str -> lxml tree (trafilatura's tolerant loader)
-    pagetype    feeds, error, search, listing and tag pages rejected         extract.pagetype
-    metadata    title, author, dates, language, site name, tags, canonical  extract.metadata
-    clean       structural boilerplate removed from the tree                 extract.clean
-    trafilatura main text, with the options of extract.options
-    paragraphs  leaked lines, repeats and learned site boilerplate dropped   extract.clean/.repeated
-    pagetype    a text that is a blob of teasers, or too short, rejected
-    record      normalised text, text_hash, MinHash signature   extract.normalize/.fingerprint
+    decode       bytes -> str (header, BOM, meta charset, detection)     extract.decode
+    parse        str -> lxml tree (trafilatura's tolerant loader)
+    pagetype     feeds, error, search, listing and tag pages rejected     extract.pagetype
+    metadata     canonical URL, title, author, dates, language, tags      extract.canonical,
+                                                                          extract.metadata
+    clean        page furniture removed from the tree by its structure    extract.clean
+    trafilatura  the main text, with the options of                       extract.options
+    postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
+    repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
+    pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
+    record       normalised text, text_hash, MinHash signature            extract.normalize,
+                                                                          extract.fingerprint
 
 `extract_page` is the one error boundary: whatever goes wrong inside becomes
 `Extraction(None, reason)` with the reason logged, so one bad page never stops a crawl.

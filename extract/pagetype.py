@@ -6,16 +6,19 @@ which would be stored as a bogus "article". Pages are rejected with a reason, in
 1. `reject_content_type`: a Content-Type that is not HTML (feeds, JSON, PDF, images...);
 2. `reject_markup`: an XML document (RSS, Atom, RDF, sitemap) or no markup at all;
 3. `reject_page`, on the parsed page, before extraction:
+   - search page: schema.org SearchResultsPage; error page: an error body class (error404),
+     whatever else the page says;
+   and, unless the page declares itself an article (og:type article, a schema.org
+   Article, article:published_time, a single-post body class, itemprop=articleBody):
    - error page: a short title/heading such as "404 Not Found", "Page not found";
-   - search page: `?s=`/`?q=` queries, /search paths, schema.org SearchResultsPage,
-     a search-results body class;
+   - search page: `?s=`/`?q=` queries, /search paths, a search-results body class;
    - listing page (home, section, tag, author, date archive, page N of an index): declared
      by schema.org (CollectionPage, ItemList...), by the CMS's body classes (WordPress:
-     archive, category, tag, paged...) or by an index URL (/tag/x/, /page/2/, ?page=2),
-     unless the page also declares itself an article (og:type article, a schema.org
-     Article, article:published_time, a single-post body class, itemprop=articleBody);
-4. `reject_text`, on the extracted paragraphs: too little text, or a text made of the
-   page's link titles (teasers), whatever the page declared.
+     archive, category, tag, paged...), by an index URL (/tag/x/, /page/2/, ?page=2), or
+     shaped like one: >= 3 linked headlines and little text outside their teaser cards;
+4. `reject_text`, on the extracted paragraphs, whatever the page declared: too little
+   text, or a text made of the page's link titles (a merged blob of teasers; a page
+   declaring itself an article needs a larger share, as roundups link every item).
 """
 
 from __future__ import annotations
@@ -45,12 +48,13 @@ ERROR_TITLE = re.compile(
     r"(?:doesn[’']?t|does not) exist|access denied|forbidden|server error|"
     r"seite nicht gefunden|página no encontrada|page introuvable", re.I)
 ERROR_TITLE_MAX_WORDS = 8
+ERROR_BODY_CLASSES = frozenset({"error404", "error-page", "page-not-found"})
 SEARCH_PARAMS = frozenset({"s", "q", "query", "search", "searchterm", "keyword", "keywords"})
 SEARCH_PATH = re.compile(r"/search(?:/|$|\.)", re.I)
 INDEX_PATH = re.compile(
     r"^(?:/[a-z]{2}(?:-[a-z]{2})?)?/(?:category|categories|tag|tags|topic|topics|section|"
     r"sections|author|authors|archive|archives)/[^/]+/?(?:page/\d+/?)?$|/page/\d+/?$", re.I)
-PAGE_PARAMS = frozenset({"page", "paged", "p", "pg"})
+PAGE_PARAMS = frozenset({"page", "paged", "pg"})  # not WordPress's ?p=123: a post id
 LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "tax", "author", "date", "home",
                                   "blog", "paged", "search", "search-results", "search-page",
                                   "section-front", "listing", "tag-page", "category-page"})
@@ -122,23 +126,21 @@ def _article_signals(tree: HtmlElement, jsonld: JsonLd, classes: set[str]) -> li
     return signals
 
 
-def _is_error(tree: HtmlElement, classes: set[str]) -> bool:
-    if "error404" in classes or "error-page" in classes:
-        return True
+def _is_error(tree: HtmlElement) -> bool:
     heads = [tree.findtext(".//title") or "", *(h.text_content() for h in tree.iter("h1"))]
     return any(ERROR_TITLE.search(h) and word_count(h) <= ERROR_TITLE_MAX_WORDS
                for h in heads if h.strip())
 
 
-def _search_reason(url: str, jsonld: JsonLd, classes: set[str]) -> str | None:
+def _search_reason(url: str, classes: set[str]) -> str | None:
     parts = urlsplit(url)
     params = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
     if params & SEARCH_PARAMS:
         return "search page (search query in the URL)"
     if SEARCH_PATH.search(parts.path):
         return "search page (search URL)"
-    if "searchresultspage" in jsonld.types or classes & {"search", "search-results"}:
-        return "search page"
+    if classes & {"search", "search-results"}:
+        return "search page (body class)"
     return None
 
 
@@ -199,13 +201,15 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
     if facts is not None:
         facts.article_signals = signals
         facts.link_titles = _link_titles(links)
-    if _is_error(tree, classes) and not signals:
+    if "searchresultspage" in jsonld.types:
+        return "search page (schema.org SearchResultsPage)"
+    if classes & ERROR_BODY_CLASSES:
+        return "error page (body class)"
+    if signals:
+        return None
+    if _is_error(tree):
         return "error page"
-    if reason := _search_reason(url, jsonld, classes):
-        return reason
-    if not signals:
-        return _listing_reason(tree, url, jsonld, classes)
-    return None
+    return _search_reason(url, classes) or _listing_reason(tree, url, jsonld, classes)
 
 
 def _is_teaser(paragraph: str, link_titles: dict[str, int]) -> bool:

@@ -199,12 +199,19 @@ class NewsSpider(scrapy.Spider):
             self.count(oc.SKIPPED_ROBOTS)
             return
         self.count(oc.FETCHED)  # a request that ended, if only in an error
-        reason = str(failure.value) or kind
+        reason = str(failure.value) or self.describe(kind)
         if isinstance(failure.value, HttpError) and kind == "bad-redirect":
             location = failure.value.response.headers.get("Location") or b""
             reason = (f"redirect to {location.decode('latin-1')[:200]!r} not followed"
                       " (only http and https)")
         self.record_error(kind, request.meta.get(PAGE_META, request.url), status, reason)
+
+    def describe(self, kind: str) -> str:
+        """A reason for an error whose exception says nothing (e.g. a cancelled download)."""
+        if kind == "too-large":
+            return (f"response body larger than the download max size"
+                    f" ({self.settings.getint('DOWNLOAD_MAXSIZE')} bytes)")
+        return kind
 
     # -- counting -----------------------------------------------------------------------
 
