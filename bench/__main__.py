@@ -151,7 +151,11 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
 def phase_plain(fig: dict[str, Any], name: str, fn: Any) -> Any:
     _log(name)
     t0 = time.perf_counter()
-    value = fn()
+    try:
+        value = fn()
+    except Exception as exc:  # noqa: BLE001 (keep every other figure of a 15-minute run)
+        _log(f"{name} failed: {exc!r}")
+        value = {"error": repr(exc)}
     fig["phases"][name] = {"wall_s": time.perf_counter() - t0}
     return value
 

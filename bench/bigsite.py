@@ -34,6 +34,7 @@ from newswatch.fixturesite.model import ArticleData, ArticleView, block_texts
 
 HOST = "127.0.0.1"
 STATE = 0
+NEIGHBOURS = 8  # other stories linked from an article page (most read, next/previous)
 FEED_ITEMS = 50  # real feeds carry the newest few dozen items, sitemaps carry everything
 SHARE = {"m31": 0.4, "westjournal": 0.3, "analysis": 0.3}
 FEEDS = {"m31": {"/feed/", "/feed/atom/"},
@@ -97,6 +98,7 @@ class BigSites(FixtureSites):
         self._views = lru_cache(maxsize=None)(self._resolve_state)
         self._contexts: dict[tuple[str, tuple[tuple[str, str], ...]], SiteContext] = {}
         self._indexes: dict[str, dict[str, ArticleView]] = {}
+        self._positions: dict[str, dict[str, int]] = {}
 
     def index(self, site: str) -> dict[str, ArticleView]:
         return {v.path: v for v in self._views(STATE)[site]}
@@ -113,7 +115,13 @@ class BigSites(FixtureSites):
         ctx = self.context(site, STATE, bases)
         view = self._article_index(site).get(parts.path)
         if view is not None:
-            html = SITES[site].article(ctx, view, Chrome(site, view.path, STATE, None))
+            # An article page shows a few other stories (most read, previous/next, trending);
+            # the fixture templates list every article of the site, which at thousands of
+            # articles would make each page a site index, so they get the nearest ones only.
+            at = self._positions[site][view.path]
+            near = ctx.articles[max(0, at - NEIGHBOURS // 2): at + NEIGHBOURS // 2 + 1]
+            html = SITES[site].article(replace(ctx, articles=near), view,
+                                       Chrome(site, view.path, STATE, None))
             return Page(html, "text/html; charset=utf-8", view.modified, is_article=True)
         if parts.path in FEEDS[site]:
             ctx = replace(ctx, articles=ctx.articles[:FEED_ITEMS])
@@ -122,6 +130,8 @@ class BigSites(FixtureSites):
     def _article_index(self, site: str) -> dict[str, ArticleView]:
         if site not in self._indexes:
             self._indexes[site] = self.index(site)
+            listed = self._views(STATE)[site]
+            self._positions[site] = {v.path: i for i, v in enumerate(listed)}
         return self._indexes[site]
 
 

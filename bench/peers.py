@@ -82,9 +82,23 @@ def newswatch_text(html: bytes, url: str) -> str:
     return result.article.text if result.article else ""
 
 
+def _never_raises(fn: Callable[[bytes, str], str]) -> Callable[[bytes, str], str]:
+    """A peer that raises on a page (e.g. newspaper4k on Japanese text without its optional
+    tinysegmenter) scores that page as empty; the errors are counted in ERRORS."""
+    def run(html: bytes, url: str) -> str:
+        try:
+            return fn(html, url)
+        except Exception as exc:  # noqa: BLE001 (third-party code, any failure)
+            ERRORS.setdefault(fn.__name__, []).append(f"{url}: {type(exc).__name__}: {exc}"[:200])
+            return ""
+    run.__name__ = fn.__name__
+    return run
+
+
+ERRORS: dict[str, list[str]] = {}
 EXTRACTORS: dict[str, Callable[[bytes, str], str]] = {
-    "newswatch": newswatch_text, "trafilatura": trafilatura_text,
-    "news-please": newsplease_text, "newspaper4k": newspaper_text}
+    "newswatch": newswatch_text, "trafilatura": _never_raises(trafilatura_text),
+    "news-please": _never_raises(newsplease_text), "newspaper4k": _never_raises(newspaper_text)}
 
 
 def tool_version(tool: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.extraction import load_scorer
-from bench.peers import EXTRACTORS
+from bench.peers import ERRORS, EXTRACTORS
 
 Extractor = Callable[[bytes, str], str]
 
@@ -34,7 +34,18 @@ def aeb_quality(extractors: dict[str, Extractor] | None = None) -> dict[str, dic
         out[name] = {k: res[k] for k in ("f1", "precision", "recall", "n",
                                           "empty_predictions", "pages_per_second")
                      if k in res}
+    _errors(out)
     return out
+
+
+def _errors(out: dict[str, dict[str, Any]]) -> None:
+    """Move the peers' exceptions (pages scored as empty) into the results, then forget them."""
+    names = {"trafilatura_text": "trafilatura", "newsplease_text": "news-please",
+             "newspaper_text": "newspaper4k"}
+    for fn, errors in ERRORS.items():
+        if names.get(fn) in out:
+            out[names[fn]]["errors"] = errors
+    ERRORS.clear()
 
 
 def fixture_quality(extractors: dict[str, Extractor] | None = None) -> dict[str, dict[str, Any]]:
@@ -68,6 +79,7 @@ def fixture_quality(extractors: dict[str, Extractor] | None = None) -> dict[str,
         out[name] = {"f1": score["f1"], "precision": score["precision"],
                      "recall": score["recall"], "pages": len(pages), "passed": passed,
                      "failures": failures}
+    _errors(out)
     return out
 
 

@@ -26,6 +26,7 @@ from crawler.reactor import deferred_from_future
 from extract.record import Extraction
 from newswatch.config import Config
 from store import IngestResult, PageState, RawPage, Store
+from store.model import site_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class IngestService:
         # finishing its imports), so the reactor hands pages over through this thread.
         self._feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-feed")
         self._warm = self._pool is not None
+        self._boilerplate: dict[str, frozenset[str]] = {}  # site -> learned paragraphs
         self.closed = False
 
     @classmethod
@@ -76,12 +78,20 @@ class IngestService:
 
     def extract(self, page: RawPage) -> Deferred[Extraction]:
         """Extract `page` in a worker process; fires on the reactor thread."""
-        handed_over = self._feeder.submit(self._submit, workers.extract_raw, page.body,
-                                          page.final_url, page.headers.get("content-type"))
+        handed_over = self._feeder.submit(self._submit_extraction, page)
         d: Deferred[Any] = deferred_from_future(handed_over)
         d.addCallback(deferred_from_future)  # then wait for the worker's result
         d.addErrback(self._on_extract_failure)
         return d
+
+    def _submit_extraction(self, page: RawPage) -> Future[Extraction]:
+        """On the feeder thread: the site's learned boilerplate, then off to a worker."""
+        site = site_of(page.final_url)
+        if site not in self._boilerplate:
+            # Learned once per run, through the writer thread that owns the connection.
+            self._boilerplate[site] = self._writer.submit(self.store.boilerplate, site).result()
+        return self._submit(workers.extract_raw, page.body, page.final_url,
+                            page.headers.get("content-type"), self._boilerplate[site])
 
     def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """On the feeder thread: submit to the pool, replacing it if a worker died."""

@@ -65,8 +65,9 @@ def ready() -> bool:
     return True
 
 
-def extract_raw(body: bytes, url: str, content_type: str | None) -> Extraction:
+def extract_raw(body: bytes, url: str, content_type: str | None,
+                boilerplate: frozenset[str] | None = None) -> Extraction:
     """Plain data in, plain data out (both picklable)."""
     from extract import extract_page  # preloaded by the forkserver: free here
 
-    return extract_page(body, url, content_type)
+    return extract_page(body, url, content_type, boilerplate=boilerplate)

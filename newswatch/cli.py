@@ -75,9 +75,15 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # one line, like every other user error: what is wrong, and where to read more
+        where = exc.ctx.command_path if exc.ctx is not None else "newswatch"
+        click.echo(f"newswatch: error: {exc.format_message()} (see '{where} --help')",
+                   err=True)
+        sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        click.echo(f"newswatch: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newswatch.durations import parse_duration
 from newswatch.exceptions import ConfigError
@@ -187,7 +188,7 @@ def _source(name: str, body: Any, defaults: dict[str, Any], where: str) -> Sourc
                           source=section, key="feed")
     for key in DISCOVERY_KEYS:
         for url in lists[key]:
-            if not re.match(r"^https?://[^/\s]+", url):
+            if not _http_url(url):
                 raise ConfigError(f"not an http(s) URL: {url!r}", path=where, source=section,
                                   key=key)
     for pattern in lists["follow"]:
@@ -218,6 +219,18 @@ def _source(name: str, body: Any, defaults: dict[str, Any], where: str) -> Sourc
         delay=_delay(merged.get("delay", DEFAULT_DELAY), where, section),
         retries=_int(merged.get("retries", DEFAULT_RETRIES), where, section, "retries"),
     )
+
+
+def _http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host, a valid port and no whitespace."""
+    if not re.match(r"^https?://[^/\s]+", url) or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:  # e.g. "http://[::1/x": an unclosed IPv6 literal
+        return False
+    return bool(parts.hostname)
 
 
 def _delay(value: Any, where: str, section: str) -> float:

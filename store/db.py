@@ -29,9 +29,9 @@ from sqlite_utils import Database
 from extract import extract_page
 from extract.record import Extraction
 from newswatch.exceptions import NewswatchError
-from store import events, ingest, pages, runs
+from store import boilerplate, events, ingest, pages, runs
 from store.health import RunTally
-from store.model import IngestResult, PageState, RawPage, iso, utcnow
+from store.model import IngestResult, PageState, RawPage, iso, site_of, utcnow
 from store.schema import migrate
 from store.versions import Topics
 
@@ -60,7 +60,8 @@ class Store:
         self.events_log = events_log
         self.topics = topics
         self.clock = clock
-        self.extractor = extractor
+        self._extractor = extractor
+        self._learned: dict[str, frozenset[str]] = {}
         self._lock = threading.RLock()
         self._tallies: dict[str, Counter[str]] = {}
 
@@ -100,6 +101,20 @@ class Store:
             raise
         return cls(conn, path, Path(events_log) if events_log else None, Topics(topics),
                    clock or utcnow, extractor or extract_page)
+
+    def boilerplate(self, site: str) -> frozenset[str]:
+        """Paragraphs learned as `site`'s boilerplate; learned once per open store, so one
+        run reads every page of a site, old bodies and new, with the same extractor."""
+        with self._lock:
+            if site not in self._learned:
+                self._learned[site] = boilerplate.learn(self.conn, site, self.now())
+            return self._learned[site]
+
+    def extractor(self, body: bytes, url: str, content_type: str | None) -> Extraction:
+        """How this store reads a page: the extractor with the site's learned boilerplate."""
+        if self._extractor is not extract_page:
+            return self._extractor(body, url, content_type)
+        return extract_page(body, url, content_type, boilerplate=self.boilerplate(site_of(url)))
 
     def close(self) -> None:
         with self._lock:

@@ -159,6 +159,19 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_site_boilerplate(db: Database) -> None:
+    # Paragraphs learned as a site's boilerplate are kept: once stored texts no longer
+    # carry them they could not be learned again, and forgetting them would make the
+    # extractor's reading of the site flip-flop from run to run.
+    db.execute("""CREATE TABLE site_boilerplate (
+        site TEXT NOT NULL,
+        key TEXT NOT NULL,
+        learned_at TEXT NOT NULL,
+        PRIMARY KEY (site, key)
+    )""")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration (each in its own transaction)."""
     migrations.apply(db)

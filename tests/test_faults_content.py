@@ -44,6 +44,7 @@ SECRET = "TOP-SECRET-CONTENT-VALUE"
 HTML = "text/html; charset=utf-8"
 XML = "application/xml"
 LONG_WORDS = 200_000
+LONG_TITLE = "A very long read"
 LATIN1_TEXT = ("Le café de la Place Général-Leclerc à Zürich a rouvert ses portes après "
                "des années de travaux. Señor Núñez, propriétaire depuis 1987, y sert toujours "
                "son crème brûlée et ses îles flottantes à la neige.")
@@ -102,7 +103,7 @@ def long_article() -> str:
              "reform", "market", "tariff", "drought"]
     paragraphs = [" ".join(rng.choice(words) for _ in range(100)) + "."
                   for _ in range(LONG_WORDS // 100)]
-    return page("A very long read", paragraphs)
+    return page(LONG_TITLE, paragraphs)
 
 
 MALFORMED = ("<html><head><title>Broken markup still reads</title><meta property='og:type' "
@@ -269,7 +270,7 @@ def test_malformed_html_is_read_and_a_page_without_text_is_refused(crawl: Crawl)
 
 def test_article_of_200000_words_is_stored_whole_and_searchable(crawl: Crawl) -> None:
     text = stored_text(crawl.db, crawl.site.url("/long/"))
-    assert len(text.split()) == LONG_WORDS + len("A very long read".split())  # + the title
+    assert len(text.split()) == LONG_WORDS + len(LONG_TITLE.split())  # + the title
     assert text.count("\n\n") == LONG_WORDS // 100  # every paragraph kept, after the title
     hits = query(crawl.db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH"
                            " 'tariff AND drought'")

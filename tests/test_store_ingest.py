@@ -241,7 +241,8 @@ def test_schema_is_migrated_once_in_wal_mode(tmp_path: Path) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     applied = store.conn.execute("SELECT migration_set, name FROM _sqlite_migrations"
                                  ).fetchall()
-    assert [tuple(r) for r in applied] == [("newswatch", "m001_initial")]
+    assert [tuple(r) for r in applied] == [("newswatch", "m001_initial"),
+                                           ("newswatch", "m002_site_boilerplate")]
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(articles)")}
     assert {"id", "url", "source", "title", "author", "published", "modified", "language",
             "sitename", "text", "text_hash", "first_seen", "last_seen", "last_changed",

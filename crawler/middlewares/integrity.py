@@ -69,5 +69,5 @@ class CompleteBodyMiddleware:
         if stream_is_complete(response.body, encodings[0], limit):
             return response
         self.crawler.stats.inc_value("newswatch/truncated")
-        raise TruncatedBody(f"truncated {encodings[0].decode()} body "
-                            f"({len(response.body)} bytes received): the stream ends early")
+        raise TruncatedBody(f"truncated or corrupt {encodings[0].decode()} body "
+                            f"({len(response.body)} bytes received): the stream does not end")
