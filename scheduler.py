@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv[1:] if argv is None else argv)
     head = [a for a in args if a not in ("run",)]
-    cli_main([*head, "run"])
+    raise SystemExit(cli_main([*head, "run"]))
 
 
 if __name__ == "__main__":

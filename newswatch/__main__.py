@@ -1,3 +1,3 @@
 from newswatch.cli import main
 
-main()
+raise SystemExit(main())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from typing import Any
 
 import click
 
@@ -66,9 +65,11 @@ def setup_logging(verbose: int) -> None:
     logging.getLogger("newswatch").setLevel(min(level, logging.INFO))
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; the exit status (also when a command ended with ctx.exit(code))."""
     try:
-        return cli.main(args=argv, prog_name="newswatch", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="newswatch", standalone_mode=False)
+        return result if isinstance(result, int) else 0
     except NewswatchError as exc:
         click.echo(f"newswatch: error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -87,4 +88,4 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
