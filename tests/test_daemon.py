@@ -205,3 +205,25 @@ def test_failing_host_does_not_block_healthy_source(tmp_path: Path,
                           "order by started_at", source)
         for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
             assert end is not None and end <= start, f"overlapping runs of {source}"
+
+
+def test_python_scheduler_py_is_the_daemon(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    bad = subprocess.run([sys.executable, str(root / "scheduler.py"), "--config",
+                          str(tmp_path / "missing.toml")], capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "missing.toml" in bad.stderr
+    with FixtureServer(state=0) as srv:
+        config = write_config(tmp_path / "newswatch.toml", srv, {"a": ("analysis", "1s")})
+        proc = subprocess.Popen([sys.executable, str(root / "scheduler.py"), "--config",
+                                 str(config)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd=tmp_path)
+        try:
+            wait_for(lambda: finished_runs(tmp_path / "nw.db", "a") >= 1, 60, "a run")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert len(events(tmp_path / "nw.db", "new")) == 3  # the analysis site's on-topic pieces
