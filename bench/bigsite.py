@@ -17,6 +17,7 @@ Run it by hand: `python -m bench.bigsite --pages 500` prints the base URLs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import sys
 import threading
@@ -143,6 +144,7 @@ class Counters:
     ok: int = 0
     not_modified: int = 0
     other: int = 0
+    conditional: int = 0  # requests carrying If-None-Match or If-Modified-Since
     body_bytes: int = 0
 
     def snapshot(self) -> dict[str, int]:
@@ -187,7 +189,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = b"" if status == 304 else resp.body
         if body:
             self.wfile.write(body)
-        owner.count(status, len(body))
+        owner.count(status, len(body), conditional=bool(
+            self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")))
 
 
 def _not_modified(request: Any, headers: dict[str, str]) -> bool:
@@ -260,10 +263,11 @@ class BigSite:
                 self._cache[key] = resp
         return resp
 
-    def count(self, status: int, nbytes: int) -> None:
+    def count(self, status: int, nbytes: int, conditional: bool = False) -> None:
         with self._lock:
             c = self.counters
             c.requests += 1
+            c.conditional += conditional
             c.body_bytes += nbytes
             if status == 200:
                 c.ok += 1
@@ -284,10 +288,8 @@ def main(argv: list[str] | None = None) -> None:
     with BigSite(args.pages) as site:
         for name, base in site.bases.items():
             print(f"{name:12} {base}{SITEMAPS[name]}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

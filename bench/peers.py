@@ -39,8 +39,8 @@ TOOLS = ("trafilatura", "news-please", "newspaper4k")
 PACKAGES = {"trafilatura": "trafilatura", "news-please": "news-please",
             "newspaper4k": "newspaper4k"}
 SETTINGS = {
-    "trafilatura": "buffered_downloads(urls, threads) + extract(html, url=url, include_comments=False) "
-                   "(SSRF_PROTECTION off: the site is on 127.0.0.1)",
+    "trafilatura": "buffered_downloads(urls, threads) + extract(html, url=url, "
+                   "include_comments=False) (SSRF_PROTECTION off: the site is on 127.0.0.1)",
     "news-please": "NewsPlease.from_urls(batch, request_args={'timeout': 30}, "
                    "fetch_images=False); process pool extraction",
     "newspaper4k": "fetch_news([Article(url, fetch_images=False, memoize_articles=False)], "
@@ -131,7 +131,7 @@ def _newspaper(urls: list[str], threads: int) -> Iterable[tuple[str, str]]:
     from newspaper import Article
     from newspaper.mthreading import fetch_news
     articles = [Article(u, fetch_images=False, memoize_articles=False) for u in urls]
-    for article in fetch_news(articles, threads=threads):  # type: ignore[arg-type]
+    for article in fetch_news(articles, threads=threads):
         yield article.url, getattr(article, "text", "") or ""
 
 
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         result = fetch(args.tool, urls, args.budget, args.threads)
     else:
         pages = [tuple(p) for p in json.loads(args.pages.read_text("utf-8"))]
-        result = limit(pages)  # type: ignore[arg-type]
+        result = limit(pages)
     args.out.write_text(json.dumps(result, ensure_ascii=False), "utf-8")
 
 

@@ -29,7 +29,7 @@ def _flat(text: str) -> str:
 def aeb_quality(extractors: dict[str, Extractor] | None = None) -> dict[str, dict[str, Any]]:
     from bench.extraction import evaluate
     results = evaluate(1, extractors=extractors or EXTRACTORS)
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, res in results.items():
         out[name] = {k: res[k] for k in ("f1", "precision", "recall", "n",
                                           "empty_predictions", "pages_per_second")

@@ -14,12 +14,18 @@ TOOLS = ("newswatch", "trafilatura", "news-please", "newspaper4k")
 
 def ratios(fig: dict[str, Any]) -> dict[str, float | None]:
     ingest, peers, limit = fig["newswatch_ingest"], fig["peers"], fig["limit"]
+    cores = limit["cores"]
     fastest = max((p["pages_per_s"] for p in peers.values() if "pages_per_s" in p), default=0)
     return {
         "ingest_vs_machine_limit": ingest["pages_per_s"] / limit["pages_per_s_limit"],
         "ingest_vs_fastest_peer": ingest["pages_per_s"] / fastest if fastest else None,
         "reingest_cpu_fraction": ingest["reingest_cpu_fraction"],
         "reingest_bytes_fraction": ingest["reingest_bytes_fraction"],
+        # CPU-time view, robust to other load on the machine: pages/s if every core did
+        # nothing but this work (cores / CPU seconds per page)
+        "ingest_cpu_bound_pages_per_s": cores / (ingest["cpu_per_page_ms"] / 1000),
+        "ingest_cpu_bound_vs_machine_limit":
+            cores / (ingest["cpu_per_page_ms"] / 1000) / limit["pages_per_s_limit"],
         "peak_rss_mb": ingest["first"]["peak_rss_mb"],
         "peak_pss_mb": ingest["first"]["peak_pss_mb"],
     }

@@ -61,7 +61,7 @@ def parse_document(body: bytes, base_url: str) -> Discovered:
     """
     body = _gunzip(body)
     root, recovered = _parse_xml(body)
-    name = etree.QName(root).localname.lower()
+    name = localname(root).lower()
     if name in ("rss", "rdf", "channel"):
         found = Discovered("feed", _rss_links(root, base_url))
     elif name == "feed":
@@ -108,9 +108,21 @@ def _parse_xml(body: bytes) -> tuple[etree._Element, bool]:
     return root, True
 
 
+def localname(el: etree._Element) -> str:
+    """An element's name without namespace or prefix ("" for comments and entities).
+
+    Not etree.QName: recovery mode keeps an undeclared prefix in the tag ("news:news",
+    common in news sitemaps that forget xmlns:news), which QName rejects with ValueError.
+    """
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
 def _children(el: etree._Element, name: str) -> list[etree._Element]:
     """Child elements with this local name, whatever their namespace."""
-    return [c for c in el if isinstance(c.tag, str) and etree.QName(c).localname == name]
+    return [c for c in el if localname(c) == name]
 
 
 def _child_text(el: etree._Element, *names: str) -> str | None:
@@ -128,7 +140,7 @@ def _child_text(el: etree._Element, *names: str) -> str | None:
 def _rss_links(root: etree._Element, base_url: str) -> list[Link]:
     # RSS 2.0 nests items in <channel>; RSS 1.0 (RDF) puts them next to it.
     items = [it for it in root.iter() if isinstance(it.tag, str)
-             and etree.QName(it).localname == "item"]
+             and localname(it) == "item"]
     links: list[Link] = []
     for item in items:
         url = _child_text(item, "link")

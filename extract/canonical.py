@@ -1,8 +1,9 @@
 """The canonical URL of a page: one identifier for every URL variant of the same article.
 
-`canonicalize_url` normalises one URL with courlan (lower-case scheme and host, default port
-dropped, path percent-encoding normalised, query parameters sorted, tracking parameters
-such as utm_*, fbclid, gclid, mc_cid removed) and drops the fragment. Other query
+`canonicalize_url` normalises one URL with w3lib (lower-case scheme and host, path
+percent-encoding normalised, query parameters sorted), drops the default port, removes
+tracking parameters by courlan's list (utm_*, fbclid, gclid, mc_cid...) and drops the
+fragment. Other query
 parameters are kept. It is idempotent.
 
 `page_canonical_url` picks the page's own claim, `<link rel=canonical>` then `og:url`, then
@@ -15,10 +16,15 @@ page's canonical to "/" must not merge a whole site into one article.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
-from courlan import normalize_url
+from courlan.clean import TRACKERS_RE
 from lxml.html import HtmlElement
+from w3lib.url import canonicalize_url as w3_canonicalize_url
+from w3lib.url import url_query_cleaner
+
+_DEFAULT_PORT = {"http": re.compile(r":80$"), "https": re.compile(r":443$")}
 
 _CANONICAL_XPATHS = (
     './/head/link[@rel="canonical"]/@href',
@@ -35,12 +41,20 @@ def canonicalize_url(url: str) -> str:
     """
     url = url.strip()
     try:
-        normalized = normalize_url(url)
-    except (ValueError, AttributeError):
+        parts = urlsplit(url)
+        trackers = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)
+                    if TRACKERS_RE.search(name.lower())]
+        if trackers:
+            url = url_query_cleaner(url, trackers, remove=True, unique=False,
+                                    keep_fragments=True)
+        # w3lib, not courlan.normalize_url: courlan HTML-unescapes the query first, so
+        # "?id=0&section=1" would come out as "?id=0§ion=1".
+        parts = urlsplit(w3_canonicalize_url(url))
+    except ValueError:
         return url
-    parts = urlsplit(normalized)
-    path = parts.path or ("/" if parts.scheme in ("http", "https") and parts.netloc else "")
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+    netloc = _DEFAULT_PORT.get(parts.scheme, re.compile("$^")).sub("", parts.netloc)
+    path = parts.path or ("/" if parts.scheme in ("http", "https") and netloc else "")
+    return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
 
 
 def _site(netloc: str) -> str:

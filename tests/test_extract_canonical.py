@@ -75,3 +75,9 @@ def test_www_variant_of_the_same_site_is_accepted() -> None:
 def test_home_page_canonical_on_a_deep_page_is_ignored() -> None:
     head = '<link rel="canonical" href="https://news.example.org/">'
     assert page_canonical_url(tree(head), BASE) == BASE
+
+
+def test_entity_like_parameter_names_survive() -> None:
+    # courlan's normalize_url HTML-unescapes the query: "&sect" became "§"
+    url = "http://example.com/a?id=0&section=0&copy=1&utm_source=x"
+    assert canonicalize_url(url) == "http://example.com/a?copy=1&id=0&section=0"

@@ -355,3 +355,14 @@ def test_extraction_of_hostile_html_returns_a_reason_and_reads_no_file(body: byt
     result = extract_page(body, "http://a.test/x/", HTML)
     assert result.article is None and result.reason
     assert "root:" not in repr(result)  # /etc/passwd's first line
+
+
+def test_news_sitemap_with_undeclared_namespace_prefix_is_read() -> None:
+    # Found by test_fuzz: recovery mode keeps "news:news" as a tag name, which
+    # etree.QName rejected with a ValueError that crashed the spider's callback.
+    doc = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           b"<url><loc>http://a.test/x/</loc><news:news><news:publication_date>2025-06-01"
+           b"</news:publication_date></news:news></url></urlset>")
+    found = parse_document(doc, "http://a.test/")
+    assert found.recovered and [link.url for link in found.links] == ["http://a.test/x/"]
+    assert found.links[0].lastmod is not None  # the news date is still read
