@@ -2,6 +2,7 @@
 
     python -m bench all [--pages 5000] [--peer-budget 150] [--threads 16] [--concurrency 16]
     python -m bench site [--pages 500]      # just serve the generated site (Ctrl-C to stop)
+    python -m bench profile [--pages 2000]  # py-spy profile of one newswatch crawl
 
 `all` generates the site (--pages article pages in the fixture templates, with feeds,
 sitemaps and listings) on 127.0.0.1, then measures in this order:
@@ -160,6 +161,23 @@ def phase_plain(fig: dict[str, Any], name: str, fn: Any) -> Any:
     return value
 
 
+def profile_ingest(pages: int, out: Path) -> None:
+    """`py-spy record --subprocesses` over `newswatch crawl` of a fresh store; collapsed
+    stacks to `out` (open with speedscope or flamegraph.pl)."""
+    from bench.bigsite import BigSite
+    from bench.ingest import write_config
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    with BigSite(pages) as site:
+        config = write_config(site, Path(tempfile.mkdtemp(prefix="nw-profile-")))
+        subprocess.run([str(spy), "record", "--subprocesses", "--rate", "100", "--format",
+                        "raw", "-o", str(out), "--", sys.executable, "-m", "newswatch",
+                        "--config", str(config), "crawl"], check=True,
+                       stdout=subprocess.DEVNULL)
+    print(f"wrote {out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -172,7 +190,14 @@ def main(argv: list[str] | None = None) -> None:
     a.add_argument("--out", type=Path, default=OUT)
     s = sub.add_parser("site", help="serve the generated site until Ctrl-C")
     s.add_argument("--pages", type=int, default=500)
+    p = sub.add_parser("profile", help="py-spy profile of one newswatch crawl of the site")
+    p.add_argument("--pages", type=int, default=2000)
+    p.add_argument("--out", type=Path, default=OUT / "ingest-profile.txt",
+                   help="py-spy raw (collapsed stacks) output")
     args = parser.parse_args(argv)
+    if args.cmd == "profile":
+        profile_ingest(args.pages, args.out)
+        return
     if args.cmd == "site":
         from bench.bigsite import main as serve
         serve(["--pages", str(args.pages)])

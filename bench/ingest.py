@@ -52,6 +52,7 @@ class TreeSampler:
         self.peak_rss = 0
         self.peak_pss = 0
         self.peak_processes = 0
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU s at last sample)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -71,6 +72,9 @@ class TreeSampler:
                 rss = pss = 0
                 for proc in procs:
                     with contextlib.suppress(psutil.Error):
+                        t = proc.cpu_times()
+                        role = "main" if proc.pid == self.root.pid else "child"
+                        self.cpu[proc.pid] = (role, t.user + t.system)
                         if tick % 5 == 0:  # smaps is slower to read: PSS every 0.5 s
                             info = proc.memory_full_info()
                             rss += info.rss
@@ -107,6 +111,10 @@ def crawl_once(site: BigSite, config: Path, log: Path) -> dict[str, Any]:
         raise RuntimeError(f"newswatch crawl exited {code}; see {log}")
     return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": sampler.peak_rss / 2**20,
             "peak_pss_mb": sampler.peak_pss / 2**20, "processes": sampler.peak_processes,
+            # CPU seconds per process (last sample, 0.1 s before exit at worst): which one
+            # is the bottleneck, the crawl's main process or its extraction workers
+            "cpu_main_s": sum(c for r, c in sampler.cpu.values() if r == "main"),
+            "cpu_children_s": sum(c for r, c in sampler.cpu.values() if r == "child"),
             "server": site.counters.snapshot(), "runs": _last_runs(config.parent / "nw.db"),
             "log": str(log)}
 

@@ -110,7 +110,6 @@ def test_unreadable_configs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (["serve", "--port", "99999"], ["--port", "99999"]),
     (["serve", "--port", "http"], ["--port", "http"]),
     (["extract"], ["FILE_OR_URL"]),
-    (["extract", "/nonexistent/page.html"], ["/nonexistent/page.html", "No such file"]),
     (["extract", "ftp://a.test/x.html"], ["only http:// and https://"]),
 ])
 def test_bad_command_line_is_one_line_and_exit_2(tmp_path: Path,

@@ -51,9 +51,8 @@ def fetch(url: str) -> tuple[bytes, str, str | None]:
 def read_file(path: Path) -> bytes:
     try:
         data = path.read_bytes()
-    except OSError as exc:  # a path that is not there is bad input: exit status 2
-        raise click.BadParameter(f"cannot read {path}: {exc.strerror or exc}",
-                                 param_hint="FILE_OR_URL") from None
+    except OSError as exc:
+        raise NewswatchError(f"cannot read {path}: {exc.strerror or exc}") from None
     if data[:2] == b"\x1f\x8b":  # saved pages are often gzipped (aeb-dev's are)
         try:
             data = gzip.decompress(data)
