@@ -210,10 +210,23 @@ def _link_item(link: Link) -> HtmlElement:
     text = link.text
     item = link.element
     for ancestor in item.iterancestors():
-        if ancestor.tag in ("body", "html") or " ".join(ancestor.text_content().split()) != text:
+        if ancestor.tag in ("body", "html") or (ancestor.text or "").strip() or \
+                (item.tail or "").strip():
+            break
+        # Structural checks before text_content(): reading the whole text of every
+        # ancestor of every link costs quadratic time on pages with hundreds of links.
+        if any(child is not item and _has_text(child) for child in ancestor):
+            break
+        if " ".join(ancestor.text_content().split()) != text:
             break
         item = ancestor
     return item
+
+
+def _has_text(element: HtmlElement) -> bool:
+    if not isinstance(element.tag, str):  # comments, processing instructions
+        return bool((element.tail or "").strip())
+    return bool(element.text_content().strip() or (element.tail or "").strip())
 
 
 def link_lists(links: list[Link]) -> Iterator[HtmlElement]:
