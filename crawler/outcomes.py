@@ -39,6 +39,7 @@ NOT_AN_ARTICLE = "not-an-article"  # extraction found no article (listing, error
 OFF_TOPIC = "off-topic"            # new/updated stories that match no configured topic
 DISCOVERED = "discovered"          # article links found in feeds, sitemaps and listings
 SKIPPED_LASTMOD = "skipped/lastmod"  # sitemap/Atom entries not changed since our fetch
+DOCUMENTS_NOT_MODIFIED = "documents/not-modified"  # feed/sitemap/listing 304: kept copy read
 SKIPPED_ROBOTS = "skipped/robots"  # refused by robots.txt (not an error: we were asked to)
 ERRORS = "errors"                  # every failure; also errors/<kind>
 

@@ -29,7 +29,7 @@ from sqlite_utils import Database
 from extract import extract_page
 from extract.record import Extraction
 from newswatch.exceptions import NewswatchError
-from store import boilerplate, events, ingest, pages, runs
+from store import bodies, boilerplate, events, ingest, pages, runs
 from store.health import RunTally
 from store.model import IngestResult, PageState, RawPage, iso, site_of, utcnow
 from store.schema import migrate
@@ -182,6 +182,21 @@ class Store:
                 topics, version = json.loads(row["topics"]), row["version"]
         self._count(page.source, "unchanged", "articles" if article_id is not None else None)
         return IngestResult("unchanged", article_id, topics, None, version)
+
+    def remember_document(self, page: RawPage) -> None:
+        """A feed, sitemap or listing fetched in full: keep its validators and body, so the
+        next run asks for it conditionally and, on a 304, reads the kept copy again."""
+        with self.transaction():
+            pages.remember(self.conn, page, self.now(), article_id=None, content=None,
+                           reason="discovery document", keep_body=True)
+
+    def reuse_document(self, page: RawPage) -> tuple[bytes, str | None] | None:
+        """A 304 for a discovery document: refresh its fetch time; the body (and its
+        content type) kept when it last changed, or None if none is kept."""
+        with self.transaction():
+            pages.touch(self.conn, page, self.now())
+            state = pages.state(self.conn, page.url)
+            return bodies.get(self.conn, state.body_hash if state else None)
 
     def record_error(self, url: str, source: str, status: int | None, reason: str) -> None:
         with self.transaction():

@@ -91,7 +91,7 @@ def test_start_requests_cover_every_discovery_key(spider: NewsSpider) -> None:
 
 
 def test_listing_yields_article_requests_then_the_next_page(spider: NewsSpider) -> None:
-    out = list(spider.parse_listing(fixture_response("/"), page=0))
+    out = collect(spider.parse_listing(fixture_response("/"), page=0))
     articles = [r for r in out if r.callback == spider.parse_page]
     assert [r.meta[PAGE_META] for r in articles] == [r.url for r in articles]
     assert {r.url.removeprefix(B) for r in articles} == {
@@ -102,7 +102,7 @@ def test_listing_yields_article_requests_then_the_next_page(spider: NewsSpider) 
     (next_page,) = [r for r in out if r.callback == spider.parse_listing]
     assert (next_page.url, next_page.cb_kwargs) == (f"{B}/page/2/", {"page": 1})
     # page 2 is the last one max_pages allows, and articles already seen are not repeated
-    out2 = list(spider.parse_listing(fixture_response("/page/2/"), page=1))
+    out2 = collect(spider.parse_listing(fixture_response("/page/2/"), page=1))
     assert [r.url.removeprefix(B) for r in out2] == ["/2024/11/russia-denies-trump-putin-call/"]
     assert spider.crawler.stats.get_value("newswatch/discovered") == 5
     assert spider.crawler.stats.get_value("newswatch/fetched") == 2

@@ -1,4 +1,5 @@
-"""Conditional GET for article pages, from the fetch state in the store's `pages` table.
+"""Conditional GET for article pages and discovery documents (feeds, sitemaps, listings),
+from the fetch state in the store's `pages` table.
 
 Scrapy's HttpCache is deliberately not used: the store already keeps each page's
 ETag, Last-Modified and body hash, and a 304 must reach the pipeline (it is allowed
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from crawler.ingest import IngestService
 
 PAGE_META = "newswatch_page"  # request.meta key: the page URL the response is stored under
+DOC_META = "newswatch_document"  # request.meta key: the URL a discovery document is kept under
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
@@ -37,7 +39,7 @@ class ConditionalGetMiddleware:
         return cls(crawler, ingest)
 
     async def process_request(self, request: Request) -> None:
-        page_url = request.meta.get(PAGE_META)
+        page_url = request.meta.get(PAGE_META) or request.meta.get(DOC_META)
         if not page_url:
             return None
         # A redirect copies the headers of the request it came from; the validators

@@ -20,6 +20,7 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
@@ -36,11 +37,11 @@ from crawler.discovery import (
 from crawler.ingest import IngestService
 from crawler.items import PageItem
 from crawler.listing import parse_listing
-from crawler.middlewares.conditional import PAGE_META
+from crawler.middlewares.conditional import DOC_META, PAGE_META
 from extract.canonical import canonicalize_url
 from newswatch.config import Config, Source, load_config
 from newswatch.exceptions import ConfigError
-from store.model import iso, utcnow
+from store.model import RawPage, iso, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +92,42 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         self.ingest.warm_up()
         for url in self.source.feed + self.source.sitemap:
-            yield Request(url, callback=self.parse_document, errback=self.on_error,
-                          cb_kwargs={"depth": 0}, dont_filter=True)
+            yield self.document_request(url, self.parse_document, depth=0)
         for url in self.source.start:
-            yield Request(url, callback=self.parse_listing, errback=self.on_error,
-                          cb_kwargs={"page": 0}, dont_filter=True)
+            yield self.document_request(url, self.parse_listing, page=0)
         for url in self.source.urls:
             self.seen.add(url)
             yield self.page_request(url)
+
+    def document_request(self, url: str, callback: Any, fresh: bool = False,
+                         **cb_kwargs: Any) -> Request:
+        """A feed, sitemap or listing: asked for conditionally unless `fresh`."""
+        return Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs,
+                       meta={} if fresh else {DOC_META: url}, dont_filter=True)
+
+    async def document(self, response: Response) -> Response | None:
+        """The document as received or, after a 304, as kept when it last changed (None:
+        nothing kept, so it has been asked for again in full)."""
+        page = RawPage(url=response.meta.get(DOC_META, response.url), final_url=response.url,
+                       status=response.status, headers=headers_of(response),
+                       body=response.body, source=self.source.name, fetched_at=iso(utcnow()))
+        if response.status == 304:
+            self.count(oc.DOCUMENTS_NOT_MODIFIED)
+            kept = await maybe_deferred_to_future(
+                self.ingest.call(self.ingest.store.reuse_document, page))
+            if kept is None:
+                return None
+            body, content_type = kept
+            headers = response.headers.copy()
+            if content_type:
+                headers[b"Content-Type"] = content_type
+            cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
+            return response.replace(cls=cls, status=200, headers=headers, body=body)
+        if response.status == 200 and DOC_META in response.meta:
+            d = self.ingest.call(self.ingest.store.remember_document, page)
+            d.addErrback(lambda f: logger.error("could not keep %s: %s", page.url,
+                                                f.getErrorMessage()))
+        return response
 
     def page_request(self, url: str) -> Request:
         # dont_filter: the spider dedupes pages itself (claim), and Scrapy's filter would
@@ -125,6 +154,12 @@ class NewsSpider(scrapy.Spider):
     async def parse_document(self, response: Response, depth: int) -> AsyncIterator[Request]:
         """A feed, a sitemap or a sitemap index."""
         self.count(oc.FETCHED)
+        kept = await self.document(response)
+        if kept is None:
+            yield self.document_request(response.url, self.parse_document, fresh=True,
+                                        depth=depth)
+            return
+        response = kept
         try:
             found = parse_document(response.body, response.url)
         except DiscoveryError as exc:
@@ -140,9 +175,8 @@ class NewsSpider(scrapy.Spider):
                 if (depth < max_depth and host_of(link.url) in self.hosts
                         and link.url not in self.seen_documents):
                     self.seen_documents.add(link.url)
-                    yield Request(link.url, callback=self.parse_document,
-                                  errback=self.on_error, cb_kwargs={"depth": depth + 1},
-                                  dont_filter=True)
+                    yield self.document_request(link.url, self.parse_document,
+                                                depth=depth + 1)
             return
         for request in self.article_requests(await self._changed(found.links)):
             yield request
@@ -166,29 +200,33 @@ class NewsSpider(scrapy.Spider):
                 self.count(oc.UNCHANGED)
         return keep
 
-    def parse_listing(self, response: Response, page: int) -> Iterator[Request]:
+    async def parse_listing(self, response: Response, page: int) -> AsyncIterator[Request]:
         """A listing page: article links matching `follow`, then the next page."""
         self.count(oc.FETCHED)
+        kept = await self.document(response)
+        if kept is None:
+            yield self.document_request(response.url, self.parse_listing, fresh=True,
+                                        page=page)
+            return
+        response = kept
         if not isinstance(response, TextResponse):
             self.record_error("not-html", response.url, response.status,
                               "listing page is not HTML")
             return
         listing = parse_listing(response.text, response.url,
                                 self.follow or [re.compile("")], self.hosts)
-        yield from self.article_requests(self.claim(listing.links))
+        for request in self.article_requests(self.claim(listing.links)):
+            yield request
         next_page = listing.next_page
         if next_page and page < self.source.max_pages and next_page not in self.seen_documents:
             self.seen_documents.add(next_page)
-            yield Request(next_page, callback=self.parse_listing, errback=self.on_error,
-                          cb_kwargs={"page": page + 1}, dont_filter=True)
+            yield self.document_request(next_page, self.parse_listing, page=page + 1)
 
     def parse_page(self, response: Response) -> Iterator[PageItem]:
         """An article candidate (or a 304 for one): hand the raw page to the pipeline."""
         self.count(oc.FETCHED)
-        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-                   for k, v in response.headers.items()}
         yield PageItem(url=response.meta.get(PAGE_META, response.url), final_url=response.url,
-                       status=response.status, headers=headers, body=response.body,
+                       status=response.status, headers=headers_of(response), body=response.body,
                        source=self.source.name, fetched_at=iso(utcnow()))
 
     def on_error(self, failure: Failure) -> None:
@@ -225,3 +263,9 @@ class NewsSpider(scrapy.Spider):
         d = self.ingest.record_error(url, self.source.name, status, f"{kind}: {reason}")
         d.addErrback(lambda f: logger.error("could not record error for %s: %s", url,
                                             f.getErrorMessage()))
+
+
+def headers_of(response: Response) -> dict[str, str]:
+    """Response headers with lower-case names, repeated headers joined with ", "."""
+    return {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()}
