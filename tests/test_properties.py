@@ -37,12 +37,11 @@ PROFILE = settings(max_examples=EXAMPLES, deadline=None,
 
 TRACKERS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fbclid",
             "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid"]
-# Not here: names that begin with a legacy HTML entity (section, region, copy, times...):
-# canonicalize_url unescapes "&sect" in "?a=1&section=2" to "§" (courlan's html.unescape);
-# reported to the extraction owner with a reproducer, kept out of this suite meanwhile.
+# section, region, copy, times begin with legacy HTML entities ("&sect"): courlan's
+# normalize_url once unescaped them into "§ion"; canonicalize_url must keep them.
 KEPT = ["id", "p", "page", "story", "article", "q", "s", "lang", "year", "cat", "v", "t",
-        "docid", "edition", "format", "topic"]
-assert not [n for n in KEPT for e in html5 if not e.endswith(";") and n.startswith(e)]
+        "docid", "edition", "format", "topic", "section", "region", "copy", "times", "para"]
+assert [n for n in KEPT for e in html5 if not e.endswith(";") and n.startswith(e)]
 _safe = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.~", min_size=1, max_size=12)
 _value = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
                  min_size=1, max_size=10)
