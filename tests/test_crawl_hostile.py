@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import config_text, run_newswatch
+from routeserver import RouteServer
 
 from newswatch.fixtures import FixtureSites
 
@@ -32,33 +31,8 @@ ARTICLES = ["/analysis/why-central-banks-cut-slowly.html",  # one distinct story
 SECRET = "TOP-SECRET-VALUE"
 
 
-class Site:
-    """Routes -> (status, headers, body); every request logged with its arrival time."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
-        self.log: list[tuple[str, float]] = []
-        self.lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with site.lock:
-                    site.log.append((self.path, time.monotonic()))
-                    answers = site.routes.get(self.path) or [(404, {}, b"not here")]
-                    status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
-                self.send_response(status)
-                for name, value in {"Content-Type": "text/html; charset=utf-8",
-                                    "Content-Length": str(len(body)), **headers}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+class Site(RouteServer):
+    """The hostile cases' documents; every request logged with its arrival time."""
 
     def article(self, path: str, source_path: str, *first: tuple[int, dict[str, str]]) -> None:
         """An article page (no ETag, no Last-Modified), after `first` error answers."""
@@ -69,10 +43,7 @@ class Site:
         self.routes[path] = [(200, {"Content-Type": "application/xml"}, text.encode())]
 
     def requested(self, path: str) -> list[float]:
-        return [t for p, t in self.log if p == path]
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        return [t for p, t in self.requests if p == path]
 
 
 def rss(*links: str, doctype: str = "", title: str = "t") -> str:
@@ -128,10 +99,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     tmp = tmp_path_factory.mktemp("hostile")
     secret = tmp / "secret.txt"
     secret.write_text(SECRET)
-    site = Site()
-    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with Site().running() as site:
         config = tmp / "newswatch.toml"
         config.write_text(config_text(serve_cases(site, secret)))
         started = time.monotonic()
@@ -142,9 +110,6 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
         assert again.returncode == 0, again.stderr[-3000:]
         yield Crawl(site, tmp / "data" / "newswatch.db", json.loads(proc.stdout), seconds,
                     json.loads(again.stdout)["polite"])
-    finally:
-        site.server.shutdown()
-        site.server.server_close()
 
 
 def test_retry_after_is_honoured(crawl: Crawl) -> None:
@@ -168,7 +133,7 @@ def test_xxe_feed_reads_no_file_fetches_no_dtd_and_does_not_hang(crawl: Crawl) -
     assert crawl.seconds < 30
     assert counts["new"] == 1  # the harmless item still counts
     assert counts["errors/malformed-feed"] == 1  # the bomb: refused, not expanded
-    paths = [p for p, _ in crawl.site.log]
+    paths = crawl.site.log
     assert "/evil.dtd" not in paths and "/ext-entity" not in paths
     assert not [p for p in paths if SECRET in p or "%" in p]
     con = sqlite3.connect(crawl.db)
@@ -187,7 +152,7 @@ def test_links_and_redirects_to_private_addresses_are_refused(crawl: Crawl) -> N
     counts = crawl.summary["private"]
     # configured on 127.0.0.1: that address is allowed, the other private ones are not
     assert counts["errors/refused"] == 3  # 10.0.0.7, ::1, and the redirect's target
-    assert "/redirect/" in [p for p, _ in crawl.site.log]
+    assert "/redirect/" in crawl.site.log
 
 
 def test_oversized_page_is_dropped(crawl: Crawl) -> None:

@@ -17,16 +17,15 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import config_text, run_newswatch
+from routeserver import RouteServer
 
 from crawler.discovery import DiscoveryError, parse_document
 from extract import extract_page
@@ -50,40 +49,8 @@ LATIN1_TEXT = ("Le café de la Place Général-Leclerc à Zürich a rouvert ses 
                "son crème brûlée et ses îles flottantes à la neige.")
 
 
-class Site:
-    """path -> (status, headers, body); every request logged."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-        self.log: list[str] = []
-        self.lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with site.lock:
-                    site.log.append(self.path)
-                status, headers, body = site.routes.get(self.path, (404, {}, b"not here"))
-                self.send_response(status)
-                for name, value in {"Content-Type": HTML, "Content-Length": str(len(body)),
-                                    **headers}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def add(self, path: str, body: bytes | str, content_type: str = HTML) -> str:
-        data = body.encode() if isinstance(body, str) else body
-        self.routes[path] = (200, {"Content-Type": content_type}, data)
-        return self.url(path)
+class Site(RouteServer):
+    """The bad-content cases' documents; every request logged."""
 
     def article(self, path: str, index: int) -> str:
         return self.add(path, FixtureSites().render("analysis", ARTICLES[index], 0, BASES).body)
@@ -208,10 +175,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     tmp = tmp_path_factory.mktemp("faults-content")
     secret = tmp / "secret.txt"
     secret.write_text(SECRET)
-    site = Site()
-    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with Site().running() as site:
         sources = serve_cases(site, secret)
         config = tmp / "newswatch.toml"
         config.write_text(config_text(sources, topics={}))
@@ -220,9 +184,6 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
         seconds = time.monotonic() - started
         assert proc.returncode == 0, proc.stderr[-3000:]
         yield Crawl(site, tmp / "data" / "newswatch.db", json.loads(proc.stdout), seconds)
-    finally:
-        site.server.shutdown()
-        site.server.server_close()
 
 
 def query(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
