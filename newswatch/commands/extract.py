@@ -106,4 +106,4 @@ def command(file_or_url: str, page_url: str | None, as_json: bool) -> None:
     else:
         click.echo(f"not an article: {result.reason}")
     if not result.ok:
-        sys.exit(1)  # SystemExit, not click's Exit: `python -m newswatch` drops return codes
+        sys.exit(1)
