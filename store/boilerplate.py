@@ -32,12 +32,17 @@ def learn(conn: sqlite3.Connection, site: str, now: str) -> frozenset[str]:
 
 def recurring(conn: sqlite3.Connection, site: str) -> frozenset[str]:
     """Paragraph keys that recur on several stored articles of `site`."""
-    texts: list[str] = []
-    rows = conn.execute("SELECT url, text FROM articles ORDER BY last_seen DESC LIMIT ?",
-                        (SCAN_LIMIT,))
-    for url, text in rows:
-        if text and site_of(url) == site:
-            texts.append(text)
-            if len(texts) >= SAMPLE_ARTICLES:
+    # URLs first, texts only for the chosen few: texts are large, URLs are not.
+    ids: list[int] = []
+    for article_id, url in conn.execute(
+            "SELECT id, url FROM articles ORDER BY last_seen DESC LIMIT ?", (SCAN_LIMIT,)):
+        if site_of(url) == site:
+            ids.append(article_id)
+            if len(ids) >= SAMPLE_ARTICLES:
                 break
+    if not ids:
+        return frozenset()
+    marks = ",".join("?" * len(ids))
+    texts = [text for (text,) in conn.execute(
+        f"SELECT text FROM articles WHERE id IN ({marks})", ids) if text]
     return learn_boilerplate(texts)
