@@ -227,3 +227,24 @@ def test_python_scheduler_py_is_the_daemon(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
     assert len(events(tmp_path / "nw.db", "new")) == 3  # the analysis site's on-topic pieces
+
+
+def test_second_signal_stops_at_once_and_store_stays_intact(
+        tmp_path: Path, daemon_factory: Callable[..., Any]) -> None:
+    with FixtureServer(state=0) as srv:
+        config = write_config(tmp_path / "newswatch.toml", srv, {"wj": ("westjournal", "1s")})
+        db = tmp_path / "nw.db"
+        daemon = daemon_factory(config)
+        wait_for(lambda: finished_runs(db, "wj") >= 1, 60, "a first run")
+        srv.fault("westjournal", "/feed/", "slow", delay=20)  # the next run hangs on its feed
+        wait_for(lambda: query(db, "select count(*) from runs where source = 'wj' and "
+                                   "finished_at is null") == [(1,)], 30, "a run in hand")
+        daemon.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        started = time.monotonic()
+        daemon.proc.send_signal(signal.SIGTERM)
+        code = daemon.proc.wait(timeout=15)
+        assert time.monotonic() - started < 5
+    assert code == 1
+    assert leftover_processes(config) == []
+    check_store_intact(db)
