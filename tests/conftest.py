@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from newswatch.cli import main
 from newswatch.fixture_server import FixtureServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,3 +97,16 @@ def crawl_json(config: Path, *sources: str, timeout: float = 90) -> dict[str, di
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary: dict[str, dict[str, Any]] = json.loads(proc.stdout)
     return summary
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The real CLI in-process: (exit status, stdout, stderr).
+
+    The status is main()'s return value, or the code of the SystemExit it raised.
+    """
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from newswatch.cli import main
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_SOURCE = '[sources.a]\nfeed = ["http://127.0.0.1:9/feed/"]\n'
@@ -55,16 +54,6 @@ BAD_CONFIGS = [
 COMMANDS = [["crawl"], ["run"], ["events"], ["serve"], ["reextract"]]
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def assert_one_line(code: int, err: str, words: list[str]) -> None:
     assert code == 2, err
     lines = err.strip().splitlines()
@@ -82,7 +71,7 @@ def test_bad_config_is_one_line_and_exit_2_for_every_command(
     path = tmp_path / "newswatch.toml"
     path.write_text(text)
     for command in COMMANDS:
-        code, out, err = run(capsys, "--config", str(path), *command)
+        code, out, err = run_cli(capsys, "--config", str(path), *command)
         assert_one_line(code, err, [str(path), *words])
         assert out == ""
     assert not (tmp_path / "data").exists()  # nothing was started or created
@@ -94,7 +83,7 @@ def test_unreadable_configs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     cases = {tmp_path / "missing.toml": "not found", tmp_path: "is a directory",
              binary: "cannot read config"}
     for path, words in cases.items():
-        code, _, err = run(capsys, "--config", str(path), "crawl")
+        code, _, err = run_cli(capsys, "--config", str(path), "crawl")
         assert_one_line(code, err, [str(path), words])
 
 
@@ -117,7 +106,7 @@ def test_bad_command_line_is_one_line_and_exit_2(tmp_path: Path,
                                                   args: list[str], words: list[str]) -> None:
     path = tmp_path / "newswatch.toml"
     path.write_text("[topics.t]\nquery = 'korea'\n" + GOOD_SOURCE)
-    code, out, err = run(capsys, "--config", str(path), *args)
+    code, out, err = run_cli(capsys, "--config", str(path), *args)
     assert_one_line(code, err, words)
     assert out == ""
 
@@ -126,7 +115,7 @@ def test_run_with_no_sources_is_a_usage_error(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "newswatch.toml"
     path.write_text('db = "nw.db"\n')
-    code, _, err = run(capsys, "--config", str(path), "run")
+    code, _, err = run_cli(capsys, "--config", str(path), "run")
     assert_one_line(code, err, [str(path), "no [sources.*]"])
 
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from test_store_support import BANKS, NK, TOPICS, UPDATE, ingest, page_html
 
-from newswatch.cli import main
 from store import Store
 from store.model import utcnow
 
@@ -35,19 +35,9 @@ def config(write_config: Callable[..., Path]) -> Path:
     return path
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_events_newest_last_in_the_log_format(config: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--config", str(config), "events")
+    code, out, _ = run_cli(capsys, "--config", str(config), "events")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 2
     assert lines[0].endswith(f"  NEW      [nk-russia] a  North Korea sends troops  {A}")
@@ -57,16 +47,16 @@ def test_events_newest_last_in_the_log_format(config: Path,
 
 
 def test_since_and_topic_filters(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--config", str(config), "events", "--since", "2h")
+    code, out, _ = run_cli(capsys, "--config", str(config), "events", "--since", "2h")
     assert code == 0 and [line.split()[1] for line in out.splitlines()] == ["UPDATED"]
-    code, out, _ = run(capsys, "--config", str(config), "events", "--topic", "nk-russia",
+    code, out, _ = run_cli(capsys, "--config", str(config), "events", "--topic", "nk-russia",
                        "--limit", "1")
     assert code == 0 and [line.split()[1] for line in out.splitlines()] == ["UPDATED"]
 
 
 def test_json_lines_match_the_events_log(config: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--config", str(config), "events", "--json")
+    code, out, _ = run_cli(capsys, "--config", str(config), "events", "--json")
     assert code == 0
     printed = [json.loads(line) for line in out.splitlines()]
     logged = [json.loads(line) for line in
@@ -83,7 +73,7 @@ def test_json_lines_match_the_events_log(config: Path,
 def test_bad_options_are_one_line_usage_errors(config: Path, capsys: pytest.CaptureFixture[str],
                                                args: list[str], code: int,
                                                words: list[str]) -> None:
-    got, out, err = run(capsys, "--config", str(config), "events", *args)
+    got, out, err = run_cli(capsys, "--config", str(config), "events", *args)
     assert (got, out) == (code, "")
     assert len(err.strip().splitlines()) == 1
     for word in words:
@@ -93,7 +83,7 @@ def test_bad_options_are_one_line_usage_errors(config: Path, capsys: pytest.Capt
 def test_no_store_yet_is_a_clear_error(write_config: Callable[..., Path],
                                        capsys: pytest.CaptureFixture[str]) -> None:
     path = write_config({"a": {"urls": ["http://a.test/"]}})
-    code, _, err = run(capsys, "--config", str(path), "events")
+    code, _, err = run_cli(capsys, "--config", str(path), "events")
     assert code == 1
     assert "no store at" in err and "newswatch crawl" in err
     assert not (path.parent / "data/newswatch.db").exists()

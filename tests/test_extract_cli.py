@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
+from conftest import run_cli
 
-from newswatch.cli import main
 from newswatch.fixture_server import FixtureServer
 from newswatch.fixtures import load_expectations
 
@@ -24,13 +24,7 @@ def server() -> Iterator[FixtureServer]:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(["extract", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, "extract", *args)
 
 
 def test_url(server: FixtureServer, capsys: pytest.CaptureFixture[str]) -> None:

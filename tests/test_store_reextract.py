@@ -8,12 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from test_store_support import BANKS, CONTENT_TYPE, NK, TOPICS, ingest, page_html, raw
 
 from extract import extract_page
 from extract.fingerprint import signature, text_hash
 from extract.record import Extraction
-from newswatch.cli import main
 from store import Store
 from store.reextract import reextract
 
@@ -42,12 +42,8 @@ def config(write_config: Callable[..., Path]) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return code, capsys.readouterr().out
+    code, out, _ = run_cli(capsys, *args)
+    return code, out
 
 
 def test_reextract_records_silent_versions_once(config: Path,
