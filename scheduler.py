@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -44,10 +45,15 @@ START_SPREAD_SECONDS = 2.0  # first runs are spread over this window at start-up
 STOP_GRACE_SECONDS = 20.0  # how long a graceful stop waits for runs in hand
 
 
+def crawl_argv(config_path: Path, sources: Sequence[str] = ()) -> list[str]:
+    """The command line of one run: `newswatch crawl` over `sources` (all if none)."""
+    return [sys.executable, "-m", "newswatch", "--config", str(config_path), "crawl",
+            *sources, "--quiet", "--json"]
+
+
 def crawl_command(config: Config, source: str) -> list[str]:
     """The command line of one run of one source."""
-    return [sys.executable, "-m", "newswatch", "--config", str(config.path), "crawl", source,
-            "--quiet", "--json"]
+    return crawl_argv(config.path, [source])
 
 
 def jitter_for(source: Source) -> float:
@@ -72,24 +78,18 @@ def summarize(counts: dict[str, Any]) -> str:
 
 
 def parse_summary(stdout: str, source: str) -> dict[str, Any]:
-    """The counts a `crawl --json` run printed for `source` ({} if none could be read)."""
-    for line in reversed(stdout.strip().splitlines()):
+    """The counts a `crawl --json` run printed for `source` ({} if none could be read).
+
+    `crawl --json` prints one line, `{source: {status, fetched, new, ...}}`.
+    """
+    for line in reversed(stdout.splitlines()):
         try:
             data = json.loads(line)
         except ValueError:
             continue
-        if isinstance(data, dict):
-            inner = data.get("sources", data)
-            found = inner.get(source) if isinstance(inner, dict) else None
-            if isinstance(found, dict):
-                return found
-    try:
-        data = json.loads(stdout)
-    except ValueError:
-        return {}
-    inner = data.get("sources", data) if isinstance(data, dict) else {}
-    found = inner.get(source) if isinstance(inner, dict) else None
-    return found if isinstance(found, dict) else {}
+        found = data.get(source) if isinstance(data, dict) else None
+        return found if isinstance(found, dict) else {}
+    return {}
 
 
 class Daemon:

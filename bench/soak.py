@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from newswatch.demo import TOPIC, source_lines
+from newswatch.demo import fixture_config
 from newswatch.fixture_server import FixtureServer
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -55,12 +55,10 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="nw-soak-"))
     samples: list[tuple[int, float]] = []
     with FixtureServer(state=0, churn=True) as srv:
-        lines = ['db = "nw.db"', 'events_log = "events.jsonl"', "[defaults]", 'every = "1s"',
-                 "delay = 0", "[topics.nk-russia]", f"query = '{TOPIC}'"]
-        for i in range(args.sources):
-            lines += source_lines(srv, f"s{i}", SITES[i % len(SITES)])
+        sources = {f"s{i}": (SITES[i % len(SITES)], None) for i in range(args.sources)}
         config = folder / "newswatch.toml"
-        config.write_text("\n".join(lines))
+        config.write_text(fixture_config(srv, sources, {"every": '"1s"', "delay": "0"},
+                                         db="nw.db"))
         db = folder / "nw.db"
         log = (folder / "daemon.log").open("w")
         started = time.monotonic()

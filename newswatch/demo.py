@@ -11,14 +11,14 @@ import json
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from newswatch.fixture_server import FixtureServer
 from newswatch.fixtures import FIXTURES_DIR, FixtureSites
+from scheduler import crawl_argv
 from store import events
 
 DEFAULT_FOLDER = Path("newswatch-demo")
@@ -45,15 +45,25 @@ def source_lines(srv: FixtureServer, name: str, site: str) -> list[str]:
     return lines
 
 
+def fixture_config(srv: FixtureServer, sources: Mapping[str, tuple[str, str | None]],
+                   defaults: dict[str, str] | None = None, db: str = "newswatch.db") -> str:
+    """A newswatch.toml over the running fixture sites: sources maps a source name to
+    (site, every or None for the default); `defaults` are raw TOML values."""
+    lines = [f"db = {json.dumps(db)}", 'events_log = "events.jsonl"', "", "[defaults]",
+             *(f"{key} = {value}" for key, value in (defaults or {}).items()), "",
+             "[topics.nk-russia]", f"query = '{TOPIC}'", ""]
+    for name, (site, every) in sources.items():
+        lines += source_lines(srv, name, site)
+        lines += [f"every = {json.dumps(every)}", ""] if every else [""]
+    return "\n".join(lines)
+
+
 def demo_config(srv: FixtureServer, folder: Path) -> Path:
     """Write the demo's newswatch.toml, pointing at the running fixture sites."""
-    lines = ['db = "newswatch.db"', 'events_log = "events.jsonl"', "",
-             "[defaults]", 'every = "10s"', "delay = 0", "",
-             "[topics.nk-russia]", f"query = '{TOPIC}'", ""]
-    for site in SOURCE_TEMPLATES:
-        lines += [*source_lines(srv, site, site), ""]
     path = folder / "newswatch.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    sources = {site: (site, None) for site in SOURCE_TEMPLATES}
+    path.write_text(fixture_config(srv, sources, {"every": '"10s"', "delay": "0"}),
+                    encoding="utf-8")
     return path
 
 
@@ -70,10 +80,8 @@ def reset_folder(folder: Path) -> None:
 
 def ingest_cycle(config_path: Path) -> dict[str, Any]:
     """One run of every source: the same subprocess the daemon starts for a scheduled run."""
-    command = [sys.executable, "-m", "newswatch", "--config", str(config_path), "crawl",
-               "--quiet", "--json"]
-    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          check=False)
+    done = subprocess.run(crawl_argv(config_path), capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, check=False)
     try:
         summary: dict[str, Any] = json.loads(done.stdout)
     except ValueError:
@@ -147,10 +155,9 @@ def run_demo(folder: Path = DEFAULT_FOLDER, echo: Callable[[str], None] = print)
 
 
 def cycle_line(summary: dict[str, Any]) -> str:
-    sources = summary.get("sources", summary) if isinstance(summary, dict) else {}
     keys = ("fetched", "new", "updated", "unchanged", "duplicates", "errors")
     totals = dict.fromkeys(keys, 0)
-    for counts in sources.values():
+    for counts in summary.values():
         if isinstance(counts, dict):
             for key in keys:
                 totals[key] += int(counts.get(key, 0) or 0)

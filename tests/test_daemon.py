@@ -15,18 +15,14 @@ from typing import Any
 
 import pytest
 
-from newswatch.demo import TOPIC, source_lines
+from newswatch.demo import fixture_config
 from newswatch.fixture_server import FixtureServer
 
 
 def write_config(path: Path, srv: FixtureServer, sources: dict[str, tuple[str, str]]) -> Path:
     """sources: name -> (site, every); each uses the demo's discovery style for its site."""
-    lines = ['db = "nw.db"', 'events_log = "events.jsonl"', "", "[defaults]", "delay = 0",
-             "retries = 0", "download_timeout = 3", "", "[topics.nk-russia]",
-             f"query = '{TOPIC}'", ""]
-    for name, (site, every) in sources.items():
-        lines += [*source_lines(srv, name, site), f'every = "{every}"', ""]
-    path.write_text("\n".join(lines))
+    path.write_text(fixture_config(srv, sources, {
+        "delay": "0", "retries": "0", "download_timeout": "3"}, db="nw.db"))
     return path
 
 
