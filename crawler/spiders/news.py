@@ -41,7 +41,7 @@ from crawler.middlewares.conditional import DOC_META, PAGE_META
 from extract.canonical import canonicalize_url
 from newswatch.config import Config, Source, load_config
 from newswatch.exceptions import ConfigError
-from store.model import RawPage, iso, utcnow
+from store.model import iso, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +107,8 @@ class NewsSpider(scrapy.Spider):
 
     async def document(self, response: Response) -> Response | None:
         """The document as received or, after a 304, as kept when it last changed (None:
-        nothing kept, so it has been asked for again in full)."""
-        page = RawPage(url=response.meta.get(DOC_META, response.url), final_url=response.url,
-                       status=response.status, headers=headers_of(response),
-                       body=response.body, source=self.source.name, fetched_at=iso(utcnow()))
+        nothing is kept; the caller asks for it again in full)."""
+        page = self.fetched(response, DOC_META).raw_page()
         if response.status == 304:
             self.count(oc.DOCUMENTS_NOT_MODIFIED)
             kept = await maybe_deferred_to_future(
@@ -225,9 +223,13 @@ class NewsSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[PageItem]:
         """An article candidate (or a 304 for one): hand the raw page to the pipeline."""
         self.count(oc.FETCHED)
-        yield PageItem(url=response.meta.get(PAGE_META, response.url), final_url=response.url,
-                       status=response.status, headers=headers_of(response), body=response.body,
-                       source=self.source.name, fetched_at=iso(utcnow()))
+        yield self.fetched(response, PAGE_META)
+
+    def fetched(self, response: Response, meta_key: str) -> PageItem:
+        """The raw response, stored under the URL the request was made for."""
+        return PageItem(url=response.meta.get(meta_key, response.url), final_url=response.url,
+                        status=response.status, headers=headers_of(response),
+                        body=response.body, source=self.source.name, fetched_at=iso(utcnow()))
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request and go on with the rest of the source."""
