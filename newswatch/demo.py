@@ -20,6 +20,7 @@ from newswatch.fixture_server import FixtureServer
 from newswatch.fixtures import FIXTURES_DIR, FixtureSites
 from scheduler import crawl_argv
 from store import events
+from store.db import connect
 
 DEFAULT_FOLDER = Path("newswatch-demo")
 TOPIC = '("north korea" OR pyongyang OR dprk OR "kim jong un") AND (russia OR moscow OR putin ' \
@@ -92,8 +93,7 @@ def ingest_cycle(config_path: Path) -> dict[str, Any]:
 
 
 def new_events(db: Path, after: int) -> list[sqlite3.Row]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    con.row_factory = sqlite3.Row
+    con = connect(db, read_only=True)
     try:
         return con.execute("select * from events where id > ? order by id", (after,)).fetchall()
     finally:
@@ -105,7 +105,7 @@ def format_event(row: sqlite3.Row) -> str:
 
 
 def store_totals(db: Path) -> dict[str, int]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = connect(db, read_only=True)
     try:
         one = lambda sql: int(con.execute(sql).fetchone()[0])  # noqa: E731
         return {
