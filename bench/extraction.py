@@ -150,7 +150,7 @@ def near_duplicates() -> dict[str, dict[str, Any]]:
 
     same, different = near_duplicate_pairs()
     methods: dict[str, Callable[[str, str], float]] = {
-        "minhash (datasketch, 128 perm, word 3-shingles)":
+        "minhash (numpy multiply-shift, 128 values, word 3-shingles)":
             lambda a, b: similarity(signature(a), signature(b)),
         "simhash (trafilatura, 64 bit)": lambda a, b: Simhash(a).similarity(Simhash(b)),
     }

@@ -3,8 +3,8 @@
 One `IngestService` per process, shared by every crawler in it:
 - extraction runs in a `ProcessPoolExecutor` (both cores), so a 30 ms trafilatura call
   never stalls the downloader;
-- every store call (reads included) runs on one writer thread, so SQLite sees a single
-  writer and the reactor never blocks on a lock;
+- every store call (reads included) runs on one writer thread that commits in groups
+  (crawler.writer), so SQLite sees a single writer and the reactor never blocks on a lock;
 - results come back to the reactor thread as Deferreds.
 """
 
@@ -23,6 +23,7 @@ from twisted.internet.defer import Deferred
 
 from crawler import workers
 from crawler.reactor import deferred_from_future
+from crawler.writer import BatchWriter
 from extract.record import Extraction
 from newswatch.config import Config
 from store import IngestResult, PageState, RawPage, Store
@@ -45,7 +46,7 @@ class IngestService:
         # they can be plain forks, which share the extractor already imported here.
         self._pool = _forked_pool(workers)
         self.store = Store.open(db, events_log=events_log, topics=topics)
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-store")
+        self._writer = BatchWriter(self.store)
         # Submitting to a process pool can block while it starts a worker (the forkserver
         # finishing its imports), so the reactor hands pages over through this thread.
         self._feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-feed")
@@ -77,21 +78,26 @@ class IngestService:
                 self._feeder.submit(self._submit, workers.ready)
 
     def extract(self, page: RawPage) -> Deferred[Extraction]:
-        """Extract `page` in a worker process; fires on the reactor thread."""
+        """Extract `page` in a worker process; fires on the reactor thread.
+
+        The worker also matches the topics and packs the body (`page.packed`), so the
+        store writer does neither."""
         handed_over = self._feeder.submit(self._submit_extraction, page)
         d: Deferred[Any] = deferred_from_future(handed_over)
         d.addCallback(deferred_from_future)  # then wait for the worker's result
+        d.addCallback(_unpack, page)
         d.addErrback(self._on_extract_failure)
         return d
 
-    def _submit_extraction(self, page: RawPage) -> Future[Extraction]:
+    def _submit_extraction(self, page: RawPage) -> Future[tuple[Extraction, bytes | None]]:
         """On the feeder thread: the site's learned boilerplate, then off to a worker."""
         site = site_of(page.final_url)
         if site not in self._boilerplate:
             # Learned once per run, through the writer thread that owns the connection.
             self._boilerplate[site] = self._writer.submit(self.store.boilerplate, site).result()
         return self._submit(workers.extract_raw, page.body, page.final_url,
-                            page.headers.get("content-type"), self._boilerplate[site])
+                            page.headers.get("content-type"), self._boilerplate[site],
+                            self.store.topics.key)
 
     def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """On the feeder thread: submit to the pool, replacing it if a worker died."""
@@ -147,13 +153,18 @@ class IngestService:
         if self.closed:
             return
         self.closed = True
-        self._writer.shutdown(wait=True)
+        self._writer.shutdown()
         self._feeder.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             _stop_pool(pool)
         self.store.close()
+
+
+def _unpack(result: tuple[Extraction, bytes | None], page: RawPage) -> Extraction:
+    extraction, page.packed = result
+    return extraction
 
 
 def _forked_pool(size: int) -> ProcessPoolExecutor | None:

@@ -19,6 +19,7 @@ import threading
 from multiprocessing.context import BaseContext
 
 from extract.record import Extraction
+from extract.topics import TopicQueries
 
 PRELOAD = ["extract"]
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
@@ -66,8 +67,21 @@ def ready() -> bool:
 
 
 def extract_raw(body: bytes, url: str, content_type: str | None,
-                boilerplate: frozenset[str] | None = None) -> Extraction:
-    """Plain data in, plain data out (both picklable)."""
-    from extract import extract_page  # preloaded by the forkserver: free here
+                boilerplate: frozenset[str] | None = None,
+                topics: TopicQueries = ()) -> tuple[Extraction, bytes | None]:
+    """Plain data in, plain data out (both picklable).
 
-    return extract_page(body, url, content_type, boilerplate=boilerplate)
+    Besides extracting, a worker does the rest of a page's CPU work that needs no store:
+    matching the topics and packing the body the store keeps of an article. The crawl's
+    main process, which runs the reactor and the store writer, is the bottleneck.
+    """
+    from extract import extract_page  # preloaded by the forkserver: free here
+    from extract.topics import match_topics
+    from store.bodies import pack
+
+    extraction = extract_page(body, url, content_type, boilerplate=boilerplate)
+    article = extraction.article
+    if article is None:
+        return extraction, None
+    extraction.topics = match_topics(topics, article.title, article.text)
+    return extraction, pack(body)

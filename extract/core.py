@@ -8,7 +8,8 @@ Stages, one module each, in order:
     metadata     canonical URL, title, author, dates, language, tags      extract.canonical,
                                                                           extract.metadata
     clean        page furniture removed from the tree by its structure    extract.clean
-    trafilatura  the main text, with the options of                       extract.options
+    trafilatura  the main text: fast pass, then the full one if it found  extract.options
+                 little (readability/justext comparison)
     postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
     repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
@@ -25,6 +26,7 @@ import logging
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
@@ -36,7 +38,7 @@ from extract.jsonld import read_jsonld
 from extract.links import page_links
 from extract.metadata import extract_page_metadata
 from extract.normalize import join_paragraphs, split_paragraphs, strip_bullet
-from extract.options import extractor
+from extract.options import FALLBACK_BELOW, extractor
 from extract.record import Article, Extraction
 
 LOGGER = logging.getLogger(__name__)
@@ -47,7 +49,14 @@ class NotAnArticle(Exception):
 
 
 def _main_text(tree: HtmlElement) -> str:
-    document = bare_extraction(tree, options=extractor())
+    text = _trafilatura_text(tree, extractor(fast=True))
+    if len(text) < FALLBACK_BELOW:  # little found: worth the readability/justext comparison
+        text = _trafilatura_text(tree, extractor(fast=False))
+    return text
+
+
+def _trafilatura_text(tree: HtmlElement, options: Extractor) -> str:
+    document = bare_extraction(tree, options=options)  # works on a copy of the tree
     body = getattr(document, "body", None) if document is not None else None
     if body is None:
         return ""

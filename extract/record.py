@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from extract.topics import TopicMatch
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Extraction:
 
     article: Article | None
     reason: str | None = None  # e.g. "listing page", "error page", "too little text"
+    topics: TopicMatch | None = None  # when whoever extracted also matched the topics
 
     @property
     def ok(self) -> bool:

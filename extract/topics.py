@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 
 from newswatch.config import check_fts_query
+
+TopicQueries = tuple[tuple[str, str], ...]  # (name, FTS5 query) pairs, sorted by name
 
 # same columns and tokenizer as the store's FTS5 index (default: unicode61)
 FTS_TABLE_SQL = "CREATE VIRTUAL TABLE doc USING fts5(title, text)"
@@ -53,3 +58,28 @@ class TopicMatcher:
 
     def close(self) -> None:
         self._db.close()
+
+
+def topic_key(queries: Mapping[str, str]) -> TopicQueries:
+    return tuple(sorted(queries.items()))
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """The topics a text matched, and the queries it was matched against: a store
+    configured with other topics can tell the answer is not for it."""
+
+    queries: TopicQueries
+    names: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def _matcher(queries: TopicQueries) -> TopicMatcher:
+    return TopicMatcher(dict(queries))
+
+
+def match_topics(queries: TopicQueries, title: str | None, text: str) -> TopicMatch:
+    """`TopicMatcher(queries).match(title, text)` with one matcher per process and query
+    set (the crawler's extraction workers match topics next to extracting)."""
+    names = _matcher(queries).match(title, text) if queries else []
+    return TopicMatch(queries, tuple(names))

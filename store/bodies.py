@@ -11,13 +11,23 @@ from __future__ import annotations
 import sqlite3
 import zlib
 
+LEVEL = 6  # zlib level: level 1 is 30% faster and 8% larger; bodies are kept for long
+
+
+def pack(body: bytes) -> bytes:
+    """A body as `put` stores it (callable off the writer thread: the crawler's workers)."""
+    return zlib.compress(body, LEVEL)
+
 
 def put(conn: sqlite3.Connection, body_hash: str, body: bytes,
-        content_type: str | None) -> None:
+        content_type: str | None, packed: bytes | None = None) -> None:
+    """Keep `body` (packed: `pack(body)` if already done) unless it is kept already."""
+    if conn.execute("SELECT 1 FROM bodies WHERE hash = ?", (body_hash,)).fetchone():
+        return
     conn.execute(
-        "INSERT OR IGNORE INTO bodies (hash, body, encoding, size, content_type)"
+        "INSERT INTO bodies (hash, body, encoding, size, content_type)"
         " VALUES (?, ?, 'zlib', ?, ?)",
-        (body_hash, zlib.compress(body, 6), len(body), content_type))
+        (body_hash, pack(body) if packed is None else packed, len(body), content_type))
 
 
 def get(conn: sqlite3.Connection, body_hash: str | None) -> tuple[bytes, str | None] | None:

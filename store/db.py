@@ -9,6 +9,8 @@
 One connection in WAL mode, so readers (Datasette) never block the writer and
 never see half of a write.  Every write is one `BEGIN IMMEDIATE` transaction;
 a lock makes the store usable from a thread other than the one that opened it.
+Inside `Store.batch()` the writes share one transaction (each still all-or-nothing,
+through a savepoint), so a crawl commits a few times a second instead of once per page.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Store:
         self._learned: dict[str, frozenset[str]] = {}
         self._lock = threading.RLock()
         self._tallies: dict[str, Counter[str]] = {}
+        self._batch: list[dict[str, Any]] | None = None  # events of the open batch
 
     @classmethod
     def open(cls, db_path: str | os.PathLike[str],
@@ -135,23 +138,76 @@ class Store:
         """One write transaction; yields the list to put the events written in it.
 
         Their JSON lines are appended just before COMMIT (store.events explains why)
-        and they are logged once committed.
+        and they are logged once committed. Inside `batch()` it is a savepoint of the
+        batch's transaction instead, and its events wait for the batch's COMMIT.
         """
         with self._lock:
-            pending: list[dict[str, Any]] = []
+            if self._batch is not None:
+                with self._savepoint() as pending:
+                    yield pending
+                return
+            own: list[dict[str, Any]] = []
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield pending
-                events.append_log(self.events_log, self.conn, pending)
-                self.conn.execute("COMMIT")
+                yield own
+                self._commit(own)
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if pending and self.events_log is not None:
-                    with suppress(OSError):  # else cut before the next append
-                        events.reconcile_log(self.events_log, self.conn)
+                self._rollback(own)
                 raise
+            events.log(own)
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[list[dict[str, Any]]]:
+        pending: list[dict[str, Any]] = []
+        self.conn.execute("SAVEPOINT store_write")
+        try:
+            yield pending
+        except BaseException:
+            self.conn.execute("ROLLBACK TO store_write")
+            self.conn.execute("RELEASE store_write")
+            raise
+        self.conn.execute("RELEASE store_write")
+        assert self._batch is not None
+        self._batch.extend(pending)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group every write made inside into one transaction and one COMMIT.
+
+        Each write stays all-or-nothing (a failed one is rolled back to its savepoint
+        and raises as usual); a crash loses the whole batch, never part of a write.
+        Meant for one writer thread doing many small writes (a crawl's pages): one
+        COMMIT per batch instead of one per page. Nested batches join the outer one.
+        """
+        with self._lock:
+            if self._batch is not None:
+                yield
+                return
+            tallies = {source: Counter(tally) for source, tally in self._tallies.items()}
+            self.conn.execute("BEGIN IMMEDIATE")
+            pending: list[dict[str, Any]] = []
+            self._batch = pending
+            try:
+                yield
+                self._commit(pending)
+            except BaseException:
+                self._tallies = tallies  # the counts of writes that are now undone
+                self._rollback(pending)
+                raise
+            finally:
+                self._batch = None
             events.log(pending)
+
+    def _commit(self, pending: list[dict[str, Any]]) -> None:
+        events.append_log(self.events_log, self.conn, pending)
+        self.conn.execute("COMMIT")
+
+    def _rollback(self, pending: list[dict[str, Any]]) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        if pending and self.events_log is not None:
+            with suppress(OSError):  # else cut before the next append
+                events.reconcile_log(self.events_log, self.conn)
 
     # -- the crawler's API ---------------------------------------------------------------
 
@@ -162,7 +218,8 @@ class Store:
     def ingest(self, page: RawPage, extraction: Extraction) -> IngestResult:
         """Decide what an extracted page is and record it, in one transaction."""
         with self.transaction() as pending:
-            ctx = ingest.Context(self.conn, self.now(), self.topics, self.extractor, pending)
+            ctx = ingest.Context(self.conn, self.now(), self.topics, self.extractor, pending,
+                                 extraction.topics)
             result = ingest.ingest(ctx, page, extraction)
         self._count(page.source, "not_articles" if result.kind == "not_article" else "articles")
         return result

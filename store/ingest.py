@@ -20,6 +20,7 @@ from typing import Any
 from extract.canonical import canonicalize_url
 from extract.fingerprint import similarity
 from extract.record import Article, Extraction
+from extract.topics import TopicMatch
 from store import bodies, dedupe, events, pages
 from store.decide import (
     Content,
@@ -44,6 +45,7 @@ class Context:
     topics: Topics
     extractor: Extractor
     pending: list[dict[str, Any]]  # events written in this transaction
+    known_topics: TopicMatch | None = None  # the page's topics, if matched already
 
 
 def ingest(ctx: Context, page: RawPage, extraction: Extraction) -> IngestResult:
@@ -166,7 +168,7 @@ def _apply(ctx: Context, page: RawPage, article: Article, incoming: Incoming,
     if decision.new_version:
         body = (page.body_hash, page.body, page.content_type, page.final_url or page.url)
         version = add_version(conn, ctx.topics, article_id, article, body, now,
-                              reextracted=decision.reextracted)
+                              reextracted=decision.reextracted, known_topics=ctx.known_topics)
         if decision.kind == "updated" and version.on_topic:
             event = _event(ctx, "updated", page.source, article_id, version.url, article.title,
                            version.topics, version.change.detail())
@@ -191,9 +193,9 @@ def _apply(ctx: Context, page: RawPage, article: Article, incoming: Incoming,
 
 def _new(ctx: Context, page: RawPage, article: Article, incoming: Incoming) -> IngestResult:
     conn, now = ctx.conn, ctx.now
-    topics = ctx.topics.match(article.title, article.text)
+    topics = ctx.topics.match(article.title, article.text, ctx.known_topics)
     on_topic = ctx.topics.on_topic(topics)
-    bodies.put(conn, page.body_hash, page.body, page.content_type)
+    bodies.put(conn, page.body_hash, page.body, page.content_type, page.packed)
     cursor = conn.execute(
         "INSERT INTO articles (url, source, title, author, published, modified, language,"
         " sitename, text, text_hash, first_seen, last_seen, last_changed, version, topics,"

@@ -42,6 +42,8 @@ class RawPage:
     body: bytes
     source: str
     fetched_at: str | None = None  # ISO 8601 UTC; None = now
+    # the body as store.bodies.pack made it, when the crawler did that off its writer thread
+    packed: bytes | None = field(default=None, repr=False)
 
     @cached_property
     def body_hash(self) -> str:

@@ -40,7 +40,7 @@ def remember(conn: sqlite3.Connection, page: RawPage, now: str, *, article_id: i
     """Record a full fetch of `page`; keep its body when it is the page's new reading."""
     old = conn.execute("SELECT body_hash FROM pages WHERE url = ?", (page.url,)).fetchone()
     if keep_body:
-        bodies.put(conn, page.body_hash, page.body, page.content_type)
+        bodies.put(conn, page.body_hash, page.body, page.content_type, page.packed)
     conn.execute(
         "INSERT INTO pages (url, source, fetched_at, status, etag, last_modified, body_hash,"
         " article_id, final_url, content_type, title, text_hash, reason)"

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from extract.record import Article
-from extract.topics import TopicMatcher
+from extract.topics import TopicMatch, TopicMatcher, topic_key
 from store import bodies, dedupe
 from store.diff import Change, compare, unified
 
@@ -21,9 +21,14 @@ class Topics:
 
     def __init__(self, queries: dict[str, str] | None) -> None:
         self.queries = dict(queries or {})
+        self.key = topic_key(self.queries)
         self._matcher = TopicMatcher(self.queries) if self.queries else None
 
-    def match(self, title: str | None, text: str) -> list[str]:
+    def match(self, title: str | None, text: str, known: TopicMatch | None = None) -> list[str]:
+        """Topics of a text; `known` is the answer when it was matched elsewhere against
+        these same queries (the crawler's workers do it, off the writer thread)."""
+        if known is not None and known.queries == self.key:
+            return list(known.names)
         return self._matcher.match(title, text) if self._matcher else []
 
     def on_topic(self, topics: list[str]) -> bool:
@@ -45,7 +50,7 @@ class NewVersion:
 
 def add_version(conn: sqlite3.Connection, topics: Topics, article_id: int, article: Article,
                 body: tuple[str, bytes | None, str | None, str | None], now: str, *,
-                reextracted: bool) -> NewVersion:
+                reextracted: bool, known_topics: TopicMatch | None = None) -> NewVersion:
     """Record `article` as the next version of `article_id`.
 
     body: (hash, raw bytes or None when already stored, content type, URL it was read from).
@@ -63,7 +68,7 @@ def add_version(conn: sqlite3.Connection, topics: Topics, article_id: int, artic
         (article_id, number, now, article.title, article.text, article.text_hash,
          unified(old["title"], old["text"], article.title, article.text, old["version"], number),
          json.dumps(detail, ensure_ascii=False), int(reextracted), body_url, body_hash))
-    matched = topics.match(article.title, article.text)
+    matched = topics.match(article.title, article.text, known_topics)
     on_topic = topics.on_topic(matched)
     conn.execute(
         "UPDATE articles SET title = ?, author = coalesce(?, author),"

@@ -27,6 +27,7 @@ from extract.fingerprint import signature, text_hash
 from extract.record import Extraction
 from newswatch.exceptions import NewswatchError
 from store import Store
+from store.dedupe import BANDS
 
 A = "http://a.test/2024/10/troops/"
 B = "http://b.test/world/troops-copy/"
@@ -242,11 +243,30 @@ def test_schema_is_migrated_once_in_wal_mode(tmp_path: Path) -> None:
     applied = store.conn.execute("SELECT migration_set, name FROM _sqlite_migrations"
                                  ).fetchall()
     assert [tuple(r) for r in applied] == [("newswatch", "m001_initial"),
-                                           ("newswatch", "m002_site_boilerplate")]
+                                           ("newswatch", "m002_site_boilerplate"),
+                                           ("newswatch", "m003_signatures_multiply_shift")]
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(articles)")}
     assert {"id", "url", "source", "title", "author", "published", "modified", "language",
             "sitename", "text", "text_hash", "first_seen", "last_seen", "last_changed",
             "version", "topics"} <= columns
+
+
+def test_signatures_of_an_older_scheme_are_computed_again(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    ingest(store, A, page_html(TITLE, NK))
+    text = store.conn.execute("SELECT text FROM articles").fetchone()[0]
+    # the store as an older newswatch left it: other signatures, other band keys
+    store.conn.execute("UPDATE articles SET signature = zeroblob(1024)")
+    store.conn.execute("DELETE FROM signature_bands")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm003%'")
+    store.close()
+    store = open_store(tmp_path)
+    assert store.conn.execute("SELECT signature FROM articles").fetchone()[0] == signature(text)
+    assert store.conn.execute("SELECT count(*) FROM signature_bands").fetchone()[0] == BANDS
+    # so a syndicated copy (not the very same text) is found again
+    copied = [*NK, "This article first appeared on A Test News, and is republished here."]
+    copy = ingest(store, "http://b.test/copied/", page_html(TITLE, copied), source="b")
+    assert copy.kind == "copy"
 
 
 def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
