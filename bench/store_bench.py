@@ -30,7 +30,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from extract.fingerprint import from_signature, signature, text_hash
+from extract.fingerprint import SEED, signature, text_hash
 from extract.record import Article, Extraction
 from store import RawPage, Store, dedupe
 from store.decide import Content, Incoming, Near, State, Stored, decide
@@ -171,7 +171,12 @@ def index_size(store: Store) -> dict[str, Any]:
 
 
 def datasketch_index(store: Store) -> dict[str, Any]:
-    from datasketch import MinHashLSH
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    def from_signature(data: bytes) -> LeanMinHash:
+        values = np.frombuffer(data, dtype="<u8").astype(np.uint64)
+        return LeanMinHash(seed=SEED, hashvalues=values, scheme="legacy")
 
     tracemalloc.start()
     started = time.perf_counter()

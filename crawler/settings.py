@@ -77,6 +77,12 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.IngestPipeline": 300,
 }
+EXTENSIONS = {
+    # switched off above; unlisted they are not even imported (aiohttp, twisted.conch:
+    # a fifth of the start-up of every daemon run)
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
 
 # -- stopping -----------------------------------------------------------------------------
 # After SIGINT/SIGTERM, `newswatch crawl` lets in-flight pages finish for this long, then

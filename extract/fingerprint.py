@@ -20,13 +20,12 @@ import unicodedata
 import zlib
 
 import numpy as np
-from datasketch import LeanMinHash
 
 from extract.normalize import normalize_paragraph
 
 NUM_PERM = 128
 SHINGLE = 3
-_SEED = 1
+SEED = 1  # of the multiply-shift parameters
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -51,7 +50,7 @@ def shingles(text: str) -> set[bytes]:
 
 
 def _odd_multipliers() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
     multipliers = rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + 1
     offsets = rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
     return multipliers[:, None], offsets[:, None]
@@ -85,12 +84,6 @@ def signature(text: str) -> bytes:
         return _EMPTY.astype("<u8").tobytes()
     values = ((_MULTIPLIERS * hashed + _OFFSETS) >> np.uint64(32)).min(axis=1)
     return values.astype("<u8").tobytes()
-
-
-def from_signature(data: bytes) -> LeanMinHash:
-    """A stored signature as a datasketch LeanMinHash (for datasketch's MinHashLSH)."""
-    values = np.frombuffer(data, dtype="<u8").astype(np.uint64)
-    return LeanMinHash(seed=_SEED, hashvalues=values, scheme="legacy")
 
 
 def similarity(a: bytes, b: bytes) -> float:
