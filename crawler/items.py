@@ -22,6 +22,10 @@ class PageItem:
     body: bytes = field(repr=False)
     source: str
     fetched_at: str  # ISO 8601 UTC
+    # the store's body hash for `url` when the request was made (crawler.middlewares.
+    # conditional); looked_up False: not asked yet, the pipeline asks the store
+    looked_up: bool = False
+    stored_hash: str | None = None
 
     def raw_page(self) -> RawPage:
         return RawPage(url=self.url, final_url=self.final_url, status=self.status,

@@ -64,20 +64,24 @@ class IngestPipeline:
             return item
         page = item.raw_page()
         try:
-            result = await self._ingest(page)
+            result = await self._ingest(page, item)
         except _StageError as exc:
             self._error(page, exc.stage, exc.__cause__)
         else:
             self._count_result(result)
         return item
 
-    async def _ingest(self, page: RawPage) -> IngestResult:
+    async def _ingest(self, page: RawPage, item: PageItem) -> IngestResult:
         try:
             if page.status == 304:
                 self.count(oc.NOT_MODIFIED)
                 return await maybe_deferred_to_future(self.ingest.ingest_unchanged(page))
-            state = await maybe_deferred_to_future(self.ingest.page_state(page.url))
-            if state is not None and state.body_hash == page.body_hash:
+            if item.looked_up:  # looked up for the conditional GET already
+                known = item.stored_hash
+            else:
+                state = await maybe_deferred_to_future(self.ingest.page_state(page.url))
+                known = state.body_hash if state is not None else None
+            if known == page.body_hash:
                 return await maybe_deferred_to_future(self.ingest.ingest_unchanged(page))
         except Exception as exc:
             raise _StageError("store") from exc

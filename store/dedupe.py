@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,7 +46,8 @@ class Match:
     similarity: float
 
 
-def band_keys(signature: bytes) -> list[int]:
+@lru_cache(maxsize=64)  # an ingest looks a signature up, then adds it: keyed once
+def band_keys(signature: bytes) -> tuple[int, ...]:
     """The BANDS index keys of one signature (signed 64-bit ints, band number mixed in)."""
     values = np.frombuffer(signature, dtype="<u8")
     if len(values) != NUM_PERM:
@@ -55,7 +57,7 @@ def band_keys(signature: bytes) -> list[int]:
         chunk = values[band * ROWS:(band + 1) * ROWS].tobytes()
         digest = hashlib.blake2b(chunk, digest_size=8, salt=band.to_bytes(2, "little")).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+    return tuple(keys)
 
 
 def add(conn: sqlite3.Connection, article_id: int, signature: bytes | None) -> None:

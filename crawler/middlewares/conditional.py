@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 PAGE_META = "newswatch_page"  # request.meta key: the page URL the response is stored under
 DOC_META = "newswatch_document"  # request.meta key: the URL a discovery document is kept under
+# request.meta key: the body hash the store had for the page when the request was made
+# (None: no body kept); the pipeline compares the response with it without asking again
+KNOWN_BODY_META = "newswatch_known_body"
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
@@ -47,6 +50,8 @@ class ConditionalGetMiddleware:
         for name in CONDITIONAL_HEADERS:
             request.headers.pop(name, None)
         state = await maybe_deferred_to_future(self.ingest.page_state(page_url))
+        if request.meta.get(PAGE_META):
+            request.meta[KNOWN_BODY_META] = state.body_hash if state is not None else None
         if state is None or not state.body_hash:
             return None
         if state.etag:

@@ -37,7 +37,7 @@ from crawler.discovery import (
 from crawler.ingest import IngestService
 from crawler.items import PageItem
 from crawler.listing import parse_listing
-from crawler.middlewares.conditional import DOC_META, PAGE_META
+from crawler.middlewares.conditional import DOC_META, KNOWN_BODY_META, PAGE_META
 from extract.canonical import canonicalize_url
 from newswatch.config import Config, Source, load_config
 from newswatch.exceptions import ConfigError
@@ -223,7 +223,10 @@ class NewsSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[PageItem]:
         """An article candidate (or a 304 for one): hand the raw page to the pipeline."""
         self.count(oc.FETCHED)
-        yield self.fetched(response, PAGE_META)
+        item = self.fetched(response, PAGE_META)
+        if KNOWN_BODY_META in response.meta:
+            item.looked_up, item.stored_hash = True, response.meta[KNOWN_BODY_META]
+        yield item
 
     def fetched(self, response: Response, meta_key: str) -> PageItem:
         """The raw response, stored under the URL the request was made for."""
