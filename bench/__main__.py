@@ -69,6 +69,16 @@ def measure_limit(site: Any, work: Path) -> dict[str, Any]:
     return json.loads(dst.read_text("utf-8"))
 
 
+def measure_floor(site: Any, urls: list[str], work: Path) -> dict[str, Any]:
+    src, dst = work / "floor-urls.json", work / "floor.json"
+    src.write_text(json.dumps(urls), "utf-8")
+    site.reset_counters()
+    env = dict(os.environ, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    subprocess.run([sys.executable, "-m", "bench.peers", "floor", str(src), str(dst)],
+                   check=True, env=env, stderr=subprocess.DEVNULL)
+    return json.loads(dst.read_text("utf-8"))
+
+
 def run_peer(site: Any, tool: str, urls: list[str], work: Path, budget: float,
              threads: int) -> dict[str, Any]:
     from bench.ingest import TreeSampler
@@ -126,6 +136,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
             return value
 
         fig["limit"] = phase("limit", lambda: measure_limit(site, work))
+        fig["scrapy_floor"] = phase("scrapy-floor", lambda: measure_floor(site, urls, work))
         fig["newswatch_ingest"] = phase(
             "newswatch", lambda: run_ingests(site, work / "newswatch", args.concurrency))
         fig["peers"] = {}

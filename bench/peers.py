@@ -2,6 +2,7 @@
 
     python -m bench.peers fetch trafilatura urls.json out.json [--budget 180] [--threads 16]
     python -m bench.peers limit pages.json out.json        # plain trafilatura.extract, one core
+    python -m bench.peers floor urls.json out.json         # Scrapy alone, no extraction
 
 `fetch` runs one tool over the URLs (in a subprocess of the bench, so its memory and CPU are
 its own) with the tool's documented parallel download helper and extraction call:
@@ -29,7 +30,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,45 @@ def limit(pages: list[tuple[str, str]], repeat: int = 1) -> dict[str, Any]:
             "newswatch_extract_page_ms_per_page": 1000 * newswatch_s / len(pages)}
 
 
+def scrapy_floor(urls: list[str], concurrency: int = 16) -> dict[str, Any]:
+    """Scrapy alone: fetch the URLs with a spider that only counts the responses (default
+    middlewares, asyncio reactor, no extraction, no store): the CPU any Scrapy-based ingest
+    spends per page before doing anything with it. CPU from the crawl's start (imports
+    excluded), of this process only."""
+    import resource
+
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    _quiet()
+    sizes: list[int] = []
+
+    class Fetch(scrapy.Spider):
+        name = "fetch"
+
+        async def start(self) -> AsyncIterator[scrapy.Request]:
+            for url in urls:
+                yield scrapy.Request(url, callback=self.parse)
+
+        def parse(self, response: Any, **kwargs: Any) -> list[Any]:
+            sizes.append(len(response.body))
+            return []
+
+    process = CrawlerProcess({
+        "LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False, "CONCURRENT_REQUESTS": 2 * concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor"})
+    process.crawl(Fetch)
+    usage0, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    process.start()
+    usage1, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - start
+    cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
+    return {"pages": len(sizes), "wall_s": wall, "cpu_s": cpu,
+            "cpu_ms_per_page": 1000 * cpu / max(1, len(sizes)),
+            "pages_per_s": len(sizes) / wall, "scrapy": version("scrapy")}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -195,10 +235,15 @@ def main(argv: list[str] | None = None) -> None:
     lim = sub.add_parser("limit", help="trafilatura.extract pages/s on one core")
     lim.add_argument("pages", type=Path, help="JSON list of [url, html]")
     lim.add_argument("out", type=Path)
+    flo = sub.add_parser("floor", help="Scrapy alone: fetch the URLs, extract nothing")
+    flo.add_argument("urls", type=Path)
+    flo.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     if args.cmd == "fetch":
         urls = json.loads(args.urls.read_text("utf-8"))
         result = fetch(args.tool, urls, args.budget, args.threads)
+    elif args.cmd == "floor":
+        result = scrapy_floor(json.loads(args.urls.read_text("utf-8")))
     else:
         pages = [tuple(p) for p in json.loads(args.pages.read_text("utf-8"))]
         result = limit(pages)

@@ -28,7 +28,22 @@ def ratios(fig: dict[str, Any]) -> dict[str, float | None]:
             cores / (ingest["cpu_per_page_ms"] / 1000) / limit["pages_per_s_limit"],
         "peak_rss_mb": ingest["first"]["peak_rss_mb"],
         "peak_pss_mb": ingest["first"]["peak_pss_mb"],
+        **_ceiling(fig),
     }
+
+
+def _ceiling(fig: dict[str, Any]) -> dict[str, float]:
+    """What any ingest built on Scrapy and trafilatura could reach here: both cores doing
+    nothing but Scrapy's own fetching and one plain trafilatura.extract per page."""
+    floor, limit = fig.get("scrapy_floor"), fig["limit"]
+    if not floor or "cpu_ms_per_page" not in floor:
+        return {}
+    per_page_ms = floor["cpu_ms_per_page"] + limit["trafilatura_extract_ms_per_page"]
+    ceiling = limit["cores"] * 1000 / per_page_ms
+    return {"scrapy_floor_cpu_ms_per_page": floor["cpu_ms_per_page"],
+            "scrapy_plus_trafilatura_ceiling_pages_per_s": ceiling,
+            "ceiling_vs_machine_limit": ceiling / limit["pages_per_s_limit"],
+            "ingest_vs_ceiling": fig["newswatch_ingest"]["pages_per_s"] / ceiling}
 
 
 def _best(fig: dict[str, Any], key: str) -> bool | None:
@@ -118,6 +133,15 @@ def print_table(fig: dict[str, Any]) -> None:
     console = Console(width=140)
     console.print(table)
     console.print(goals)
+    r = fig["ratios"]
+    if "scrapy_floor_cpu_ms_per_page" in r:
+        console.print(
+            f"Scrapy alone (fetch, extract nothing): {r['scrapy_floor_cpu_ms_per_page']:.2f} CPU"
+            f" ms/page, {fig['scrapy_floor']['pages_per_s']:.0f} pages/s. Scrapy + one plain"
+            f" trafilatura.extract per page on every core: at most"
+            f" {r['scrapy_plus_trafilatura_ceiling_pages_per_s']:.0f} pages/s ="
+            f" {r['ceiling_vs_machine_limit']:.2f} x the machine limit; newswatch's full ingest"
+            f" is {r['ingest_vs_ceiling']:.2f} x that ceiling.")
 
 
 def save_chart(fig: dict[str, Any], path: Path) -> None:
@@ -135,6 +159,10 @@ def save_chart(fig: dict[str, Any], path: Path) -> None:
     left.bar(names, speed, color=colors)
     left.axhline(fig["limit"]["pages_per_s_limit"], color="#d62728", linestyle="--",
                  label="machine limit (trafilatura.extract x cores)")
+    ceiling = fig["ratios"].get("scrapy_plus_trafilatura_ceiling_pages_per_s")
+    if ceiling:
+        left.axhline(ceiling, color="#2ca02c", linestyle=":",
+                     label="Scrapy fetch + trafilatura.extract, x cores")
     left.set_ylabel("pages/s")
     left.set_title(f"pages/s, {fig['pages']}-page site on 127.0.0.1\n"
                    "(newswatch: full ingest; peers: fetch + extract)", fontsize=10)
