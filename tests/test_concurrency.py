@@ -51,8 +51,9 @@ SEARCHES = ["north AND korea", "treaty OR summit", '"north korea" AND moscow', "
             "harbour NOT drought"]
 
 
-def writer(db: str, log: str, rounds: int) -> None:
-    """Ingest test_store_kill's phases `rounds` times over, each with fresh chrome churn."""
+def writer(db: str, log: str, seconds: float) -> None:
+    """Ingest test_store_kill's phases over and over, each round with fresh chrome churn,
+    for at least `seconds` and two rounds (however fast ingest gets, readers get time)."""
     sys.path.insert(0, str(ROOT / "tests"))
     from test_store_kill import CONTENT_TYPE, pages
 
@@ -62,7 +63,8 @@ def writer(db: str, log: str, rounds: int) -> None:
     store = Store.open(db, events_log=log,
                        topics={"nk-russia": '"north korea" AND (russia OR moscow)'})
     print("ready", flush=True)
-    for n in range(rounds):
+    start, n = time.monotonic(), 0
+    while n < 2 or time.monotonic() - start < seconds:
         phase = min(n, 1)
         churn = f"{n} readers online, ad {random.randrange(10**6)}"
         run = store.start_run("a")
@@ -71,6 +73,7 @@ def writer(db: str, log: str, rounds: int) -> None:
             store.ingest(page, extract_page(body, url, CONTENT_TYPE))
         store.finish_run(run, {"fetched": 1})
         print(f"round {n}", flush=True)
+        n += 1
     store.close()
     print("done", flush=True)
 
@@ -118,7 +121,7 @@ def test_datasette_reads_and_searches_while_the_store_is_written(tmp_path: Path)
     write = None
     try:
         wait_until_serving(base + ".json", server)
-        write = subprocess.Popen([sys.executable, __file__, str(db), str(log), "2"], cwd=ROOT,
+        write = subprocess.Popen([sys.executable, __file__, str(db), str(log), "6"], cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert write.stdout is not None and write.stdout.readline().strip() == "ready"
         statuses: Counter[int] = Counter()
@@ -174,4 +177,4 @@ def test_datasette_reads_and_searches_while_the_store_is_written(tmp_path: Path)
 
 
 if __name__ == "__main__":
-    writer(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    writer(sys.argv[1], sys.argv[2], float(sys.argv[3]))
