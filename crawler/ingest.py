@@ -82,9 +82,13 @@ class IngestService:
 
         The worker also matches the topics and packs the body (`page.packed`), so the
         store writer does neither."""
-        handed_over = self._feeder.submit(self._submit_extraction, page)
-        d: Deferred[Any] = deferred_from_future(handed_over)
-        d.addCallback(deferred_from_future)  # then wait for the worker's result
+        direct = self._submit_directly(page)
+        if direct is not None:
+            d: Deferred[Any] = deferred_from_future(direct)
+        else:
+            handed_over = self._feeder.submit(self._submit_extraction, page)
+            d = deferred_from_future(handed_over)
+            d.addCallback(deferred_from_future)  # then wait for the worker's result
         d.addCallback(_unpack, page)
         d.addErrback(self._on_extract_failure)
         return d
@@ -95,9 +99,23 @@ class IngestService:
         if site not in self._boilerplate:
             # Learned once per run, through the writer thread that owns the connection.
             self._boilerplate[site] = self._writer.submit(self.store.boilerplate, site).result()
-        return self._submit(workers.extract_raw, page.body, page.final_url,
-                            page.headers.get("content-type"), self._boilerplate[site],
-                            self.store.topics.key)
+        return self._submit(workers.extract_raw, *self._extract_args(page))
+
+    def _submit_directly(self, page: RawPage) -> Future[tuple[Extraction, bytes | None]] | None:
+        """On the reactor thread: submit to the running pool when nothing can block (the
+        site's boilerplate is known); None when the page must go through the feeder
+        (first page of a site, no pool yet, or a broken one to replace)."""
+        pool = self._pool
+        if pool is None or site_of(page.final_url) not in self._boilerplate:
+            return None
+        try:
+            return pool.submit(workers.extract_raw, *self._extract_args(page))
+        except BrokenProcessPool:
+            return None
+
+    def _extract_args(self, page: RawPage) -> tuple[Any, ...]:
+        return (page.body, page.final_url, page.headers.get("content-type"),
+                self._boilerplate[site_of(page.final_url)], self.store.topics.key)
 
     def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """On the feeder thread: submit to the pool, replacing it if a worker died."""
