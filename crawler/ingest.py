@@ -45,6 +45,9 @@ class IngestService:
         # Start the workers first: while this process has one thread and no open store
         # they can be plain forks, which share the extractor already imported here.
         self._pool = _forked_pool(workers)
+        # every worker of a forked pool is running once it took its first task, so a
+        # submit to it never waits: the reactor may hand pages to this one directly
+        self._forked = self._pool
         self.store = Store.open(db, events_log=events_log, topics=topics)
         self._writer = BatchWriter(self.store)
         # Submitting to a process pool can block while it starts a worker (the forkserver
@@ -102,11 +105,13 @@ class IngestService:
         return self._submit(workers.extract_raw, *self._extract_args(page))
 
     def _submit_directly(self, page: RawPage) -> Future[tuple[Extraction, bytes | None]] | None:
-        """On the reactor thread: submit to the running pool when nothing can block (the
-        site's boilerplate is known); None when the page must go through the feeder
-        (first page of a site, no pool yet, or a broken one to replace)."""
+        """On the reactor thread: submit to the forked pool when nothing can block (its
+        workers run, the site's boilerplate is known); None when the page must go through
+        the feeder (first page of a site; a forkserver pool, whose submit may wait for a
+        worker to start; a broken pool to replace)."""
         pool = self._pool
-        if pool is None or site_of(page.final_url) not in self._boilerplate:
+        if pool is None or pool is not self._forked \
+                or site_of(page.final_url) not in self._boilerplate:
             return None
         try:
             return pool.submit(workers.extract_raw, *self._extract_args(page))
