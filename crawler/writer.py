@@ -63,6 +63,7 @@ class BatchWriter:
 
     def _batch(self, first: _Call) -> None:
         """Run `first` and whatever follows in one batch, then hand out the results."""
+        taken = [first]
         done: list[tuple[Future[Any], bool, Any]] = []
         try:
             with self.store.batch():
@@ -71,9 +72,11 @@ class BatchWriter:
                 while call is not None:
                     done.append(_run_call(call))
                     call = self._next(len(done), deadline)
-        except BaseException as exc:  # the COMMIT failed: nothing in the batch was kept
-            logger.error("store batch of %d calls could not commit: %r", len(done), exc)
-            for future, _, _ in done:
+                    if call is not None:
+                        taken.append(call)
+        except BaseException as exc:  # no transaction (store locked), or no COMMIT: nothing kept
+            logger.error("store batch of %d calls failed: %r", len(taken), exc)
+            for future, _, _ in taken:
                 if future.set_running_or_notify_cancel():
                     future.set_exception(exc)
             return

@@ -135,3 +135,20 @@ def test_sqlite_savepoints_nest_inside_the_batch_transaction(tmp_path: Path) -> 
     conn.execute("INSERT INTO t VALUES (2)")
     conn.execute("COMMIT")
     assert conn.execute("SELECT x FROM t").fetchall() == [(2,)]
+
+
+def test_writer_fails_the_calls_in_hand_when_the_store_stays_locked(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.conn.execute("PRAGMA busy_timeout = 200")  # ms; the store waits 30 s by default
+    other = connect(tmp_path / "data" / "nw.db")
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    writer = BatchWriter(store)
+    try:
+        locked = writer.submit(store.start_run, "a")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            locked.result(timeout=30)  # an error, not a call that never answers
+        other.execute("ROLLBACK")
+        assert writer.submit(store.start_run, "a").result(timeout=30) >= 1  # and it goes on
+    finally:
+        other.close()
+        writer.shutdown()
