@@ -8,7 +8,7 @@ The MinHash is computed in numpy, with multiply-shift hashing (one random odd 64
 multiplier and offset per value): each distinct word is hashed once (crc32), a shingle's
 hash mixes its three word hashes, and the 128 minimums come from one array operation.
 datasketch's MinHash hashed every shingle with SHA-1 in a Python loop and permuted modulo
-a prime: 1.7x the time, for the same estimate of the Jaccard similarity. A change of this
+a prime: 1.9x the time, for the same estimate of the Jaccard similarity. A change of this
 scheme changes every signature: store migration m003 recomputed the stored ones.
 """
 
