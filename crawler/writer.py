@@ -60,6 +60,14 @@ class BatchWriter:
     def _run(self) -> None:
         while not self._stopping and (first := self._calls.get()) is not None:
             self._batch(first)
+        # a call that raced the stop mark gets an answer rather than a wait forever
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            if call is not None and call[0].set_running_or_notify_cancel():
+                call[0].set_exception(RuntimeError("the store writer is closed"))
 
     def _batch(self, first: _Call) -> None:
         """Run `first` and whatever follows in one batch, then hand out the results."""
