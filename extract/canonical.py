@@ -17,6 +17,7 @@ page's canonical to "/" must not merge a whole site into one article.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from courlan.clean import TRACKERS_RE
@@ -33,6 +34,7 @@ _CANONICAL_XPATHS = (
 )
 
 
+@lru_cache(maxsize=4096)  # one page's URLs are canonicalised several times on their way
 def canonicalize_url(url: str) -> str:
     """Normalised URL without tracking parameters and fragment; never raises.
 
