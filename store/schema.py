@@ -16,6 +16,7 @@ from extract.fingerprint import signature
 from store.dedupe import rebuild
 
 migrations = Migrations("newswatch")
+RESIGN_CHUNK = 1000  # articles re-signed at a time by m003: a big store's texts do not fit
 
 INITIAL = [
     """CREATE TABLE articles (
@@ -180,10 +181,13 @@ def m003_signatures_multiply_shift(db: Database) -> None:
     # extract.fingerprint moved from datasketch's SHA-1 MinHash to a numpy multiply-shift
     # MinHash (1.9x faster): old and new signatures are not comparable, so every stored one
     # is computed again from the stored text, and the band index with it.
-    conn = db.conn
-    rows = conn.execute("SELECT id, text FROM articles WHERE signature IS NOT NULL").fetchall()
-    conn.executemany("UPDATE articles SET signature = ? WHERE id = ?",
-                     [(signature(text or ""), article_id) for article_id, text in rows])
+    conn, last = db.conn, 0
+    while rows := conn.execute(
+            "SELECT id, text FROM articles WHERE signature IS NOT NULL AND id > ?"
+            " ORDER BY id LIMIT ?", (last, RESIGN_CHUNK)).fetchall():
+        conn.executemany("UPDATE articles SET signature = ? WHERE id = ?",
+                         [(signature(text or ""), article_id) for article_id, text in rows])
+        last = rows[-1][0]
     rebuild(conn)
 
 

@@ -26,7 +26,7 @@ from extract import extract_page
 from extract.fingerprint import signature, text_hash
 from extract.record import Extraction
 from newswatch.exceptions import NewswatchError
-from store import Store
+from store import Store, schema
 from store.dedupe import BANDS
 
 A = "http://a.test/2024/10/troops/"
@@ -251,18 +251,24 @@ def test_schema_is_migrated_once_in_wal_mode(tmp_path: Path) -> None:
             "version", "topics"} <= columns
 
 
-def test_signatures_of_an_older_scheme_are_computed_again(tmp_path: Path) -> None:
+def test_signatures_of_an_older_scheme_are_computed_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema, "RESIGN_CHUNK", 2)  # several chunks, one of them short
     store = open_store(tmp_path)
     ingest(store, A, page_html(TITLE, NK))
-    text = store.conn.execute("SELECT text FROM articles").fetchone()[0]
+    others = [ingest(store, f"http://c{i}.test/other/", page_html(f"Other {i}", [
+        " ".join(f"word{i}x{j}y{k}" for k in range(40)) + "." for j in range(3)]),
+        source="c").article_id for i in range(4)]
     # the store as an older newswatch left it: other signatures, other band keys
     store.conn.execute("UPDATE articles SET signature = zeroblob(1024)")
     store.conn.execute("DELETE FROM signature_bands")
     store.conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm003%'")
     store.close()
     store = open_store(tmp_path)
-    assert store.conn.execute("SELECT signature FROM articles").fetchone()[0] == signature(text)
-    assert store.conn.execute("SELECT count(*) FROM signature_bands").fetchone()[0] == BANDS
+    resigned = {row["id"]: row["signature"] == signature(row["text"]) for row in
+                store.conn.execute("SELECT id, text, signature FROM articles")}
+    assert resigned == {i: True for i in [1, *others]}
+    assert store.conn.execute("SELECT count(*) FROM signature_bands").fetchone()[0] == 5 * BANDS
     # so a syndicated copy (not the very same text) is found again
     copied = [*NK, "This article first appeared on A Test News, and is republished here."]
     copy = ingest(store, "http://b.test/copied/", page_html(TITLE, copied), source="b")
