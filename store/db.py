@@ -216,7 +216,8 @@ class Store:
             return pages.state(self.conn, url)
 
     def ingest(self, page: RawPage, extraction: Extraction) -> IngestResult:
-        """Decide what an extracted page is and record it, in one transaction."""
+        """Decide what an extracted page is and record it, all or nothing (its own
+        transaction, or a savepoint of the open batch)."""
         with self.transaction() as pending:
             ctx = ingest.Context(self.conn, self.now(), self.topics, self.extractor, pending,
                                  extraction.topics)
