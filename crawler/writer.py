@@ -66,8 +66,8 @@ class BatchWriter:
                 call = self._calls.get_nowait()
             except queue.Empty:
                 return
-            if call is not None and call[0].set_running_or_notify_cancel():
-                call[0].set_exception(RuntimeError("the store writer is closed"))
+            if call is not None:
+                _answer(call[0], False, RuntimeError("the store writer is closed"))
 
     def _batch(self, first: _Call) -> None:
         """Run `first` and whatever follows in one batch, then hand out the results."""
@@ -85,16 +85,10 @@ class BatchWriter:
         except BaseException as exc:  # no transaction (store locked), or no COMMIT: nothing kept
             logger.error("store batch of %d calls failed: %r", len(taken), exc)
             for future, _, _ in taken:
-                if future.set_running_or_notify_cancel():
-                    future.set_exception(exc)
+                _answer(future, False, exc)
             return
         for future, ok, value in done:
-            if not future.set_running_or_notify_cancel():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+            _answer(future, ok, value)
 
     def _next(self, calls: int, deadline: float) -> _Call | None:
         """The next call for this batch, or None when the batch should commit now."""
@@ -108,6 +102,16 @@ class BatchWriter:
         if call is None:  # shutdown: commit this batch, then stop
             self._stopping = True
         return call
+
+
+def _answer(future: Future[Any], ok: bool, value: Any) -> None:
+    """Hand a call its result (ok) or its exception, unless it was cancelled meanwhile."""
+    if not future.set_running_or_notify_cancel():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 def _run_call(call: _Call) -> tuple[Future[Any], bool, Any]:
