@@ -102,25 +102,25 @@ class IngestService:
         if site not in self._boilerplate:
             # Learned once per run, through the writer thread that owns the connection.
             self._boilerplate[site] = self._writer.submit(self.store.boilerplate, site).result()
-        return self._submit(workers.extract_raw, *self._extract_args(page))
+        return self._submit(workers.extract_raw,
+                            *self._extract_args(page, self._boilerplate[site]))
 
     def _submit_directly(self, page: RawPage) -> Future[tuple[Extraction, bytes | None]] | None:
         """On the reactor thread: submit to the forked pool when nothing can block (its
         workers run, the site's boilerplate is known); None when the page must go through
         the feeder (first page of a site; a forkserver pool, whose submit may wait for a
         worker to start; a broken pool to replace)."""
-        pool = self._pool
-        if pool is None or pool is not self._forked \
-                or site_of(page.final_url) not in self._boilerplate:
+        pool, learned = self._pool, self._boilerplate.get(site_of(page.final_url))
+        if pool is None or pool is not self._forked or learned is None:
             return None
         try:
-            return pool.submit(workers.extract_raw, *self._extract_args(page))
+            return pool.submit(workers.extract_raw, *self._extract_args(page, learned))
         except BrokenProcessPool:
             return None
 
-    def _extract_args(self, page: RawPage) -> tuple[Any, ...]:
-        return (page.body, page.final_url, page.headers.get("content-type"),
-                self._boilerplate[site_of(page.final_url)], self.store.topics.key)
+    def _extract_args(self, page: RawPage, boilerplate: frozenset[str]) -> tuple[Any, ...]:
+        return (page.body, page.final_url, page.headers.get("content-type"), boilerplate,
+                self.store.topics.key)
 
     def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """On the feeder thread: submit to the pool, replacing it if a worker died."""
