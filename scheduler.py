@@ -1,11 +1,19 @@
 """The newswatch daemon: every source re-ingested on its own cadence until SIGINT/SIGTERM.
 
-Design (measured, see bench/soak.py): APScheduler 3's BackgroundScheduler fires one job
-per source; each run is one `newswatch crawl SOURCE` subprocess.  A subprocess per run
-keeps the daemon's memory flat over months (Scrapy, Twisted and the extractor never
-accumulate state here), sidesteps the Twisted reactor's no-restart rule, and makes a run
-stoppable: SIGTERM asks Scrapy for its graceful shutdown, which drains the pipeline and
-records the run; SIGKILL is safe because every page is ingested in one SQLite transaction.
+Design (measured: bench/daemon_scale.py, bench/soak.py). Two processes:
+- this one, the *scheduler*: small (no Scrapy, no extractor), it keeps the timetable
+  (APScheduler 3, one interval job per source, jitter), a line of due runs and at most
+  `[daemon] runs_in_flight` of them handed out at once;
+- one long-lived *engine* (crawler.worker): one Scrapy engine, downloader, store writer
+  and extraction pool for every source, fed runs over a pipe (JSON lines).
+The engine is replaced, gracefully, after `recycle_after_runs` runs or past
+`recycle_above_mb` of memory (gunicorn's max_requests, Celery's max_memory_per_child):
+it finishes the runs in hand first, so no fetched page is lost. If it dies, the runs
+it held go back in line and a new one starts (with backoff if it keeps dying).
+
+First runs are spread over each source's cadence (at most an hour), or resume at the
+next run time the store kept from the last daemon. A source whose run is due while the
+previous one is still waiting or running is coalesced: one run, counted and reported.
 
 Usage: `newswatch run` or `python scheduler.py [--config PATH]`.
 """
@@ -16,13 +24,15 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,7 +40,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -41,35 +50,27 @@ log = logging.getLogger("newswatch.scheduler")
 
 JITTER_FRACTION = 0.1  # of a source's cadence, so sources sharing a host drift apart
 JITTER_MAX_SECONDS = 60.0
-START_SPREAD_SECONDS = 2.0  # first runs are spread over this window at start-up
-STOP_GRACE_SECONDS = 20.0  # how long a graceful stop waits for runs in hand
+FIRST_SPREAD_MAX = 3600.0  # seconds: first runs are spread over min(cadence, this)
+STOP_GRACE_SECONDS = 20.0  # how long a graceful stop waits for the engine
+REPORT_SECONDS = 300.0  # a summary of the daemon's work is logged this often
+RESTART_BACKOFF_MAX = 60.0  # seconds between restarts of an engine that keeps dying
+HEALTHY_AFTER = 60.0  # an engine that lived this long resets the restart backoff
 
 
 def crawl_argv(config_path: Path, sources: Sequence[str] = ()) -> list[str]:
-    """The command line of one run: `newswatch crawl` over `sources` (all if none)."""
+    """The command line of a one-off `newswatch crawl` over `sources` (all if none)."""
     return [sys.executable, "-m", "newswatch", "--config", str(config_path), "crawl",
             *sources, "--quiet", "--json"]
 
 
-def crawl_command(config: Config, source: str) -> list[str]:
-    """The command line of one run of one source."""
-    return crawl_argv(config.path, [source])
+def engine_argv(config: Config) -> list[str]:
+    """The command line of the daemon's engine process."""
+    verbose = ["-v"] * max(0, (logging.WARNING - logging.getLogger().level) // 10)
+    return [sys.executable, "-m", "crawler.worker", "--config", str(config.path), *verbose]
 
 
 def jitter_for(source: Source) -> float:
     return min(source.every_seconds * JITTER_FRACTION, JITTER_MAX_SECONDS)
-
-
-@dataclass
-class RunRecord:
-    source: str
-    started: float
-    returncode: int | None = None
-    counts: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def seconds(self) -> float:
-        return time.monotonic() - self.started
 
 
 def summarize(counts: dict[str, Any]) -> str:
@@ -77,147 +78,316 @@ def summarize(counts: dict[str, Any]) -> str:
     return ", ".join(f"{k} {counts.get(k, 0)}" for k in keys)
 
 
-def parse_summary(stdout: str, source: str) -> dict[str, Any]:
-    """The counts a `crawl --json` run printed for `source` ({} if none could be read).
+def first_run(source: Source, now: datetime, kept: datetime | None) -> datetime:
+    """When a source first runs: the time a previous daemon planned, if that is still
+    ahead (and not beyond one cadence), else a random point in its spread window."""
+    if kept is not None and now <= kept <= now + timedelta(seconds=source.every_seconds):
+        return kept
+    window = min(source.every_seconds, FIRST_SPREAD_MAX)
+    return now + timedelta(seconds=random.uniform(0, window))
 
-    `crawl --json` prints one line, `{source: {status, fetched, new, ...}}`.
-    """
-    for line in reversed(stdout.splitlines()):
+
+def kept_schedule(db: Path) -> dict[str, datetime]:
+    """sources.next_run_at as the last daemon left it ({} if none can be read)."""
+    if not db.exists():
+        return {}
+    try:
+        con = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True, timeout=5)
         try:
-            data = json.loads(line)
-        except ValueError:
-            continue
-        found = data.get(source) if isinstance(data, dict) else None
-        return found if isinstance(found, dict) else {}
-    return {}
+            rows = con.execute("SELECT name, next_run_at FROM sources"
+                               " WHERE next_run_at IS NOT NULL").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return {}
+    kept = {}
+    for name, stamp in rows:
+        with contextlib.suppress(ValueError):
+            kept[name] = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return kept
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EngineProcess:
+    """The engine subprocess and the thread that reads its messages."""
+
+    def __init__(self, argv: list[str], inbox: queue.SimpleQueue[tuple[Any, ...]]) -> None:
+        # A new session: a Ctrl-C on the terminal reaches only the daemon, which then
+        # sends the engine exactly one SIGTERM (a second would make it stop at once).
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     start_new_session=True, text=True, encoding="utf-8")
+        self.started = time.monotonic()
+        self.ready = False
+        self.draining = False
+        self.runs_done = 0
+        self.memory_mb = 0.0
+        self._inbox = inbox
+        threading.Thread(target=self._read, name="newswatch-engine-out", daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                log.warning("engine said something unreadable: %.200r", line)
+                continue
+            self._inbox.put(("message", self, message))
+        self._inbox.put(("exit", self, self.proc.wait()))
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError, ValueError):  # it died: its exit is on the way
+            self.proc.stdin.write(json.dumps(message) + "\n")
+            self.proc.stdin.flush()
+
+    def drain(self) -> None:
+        if not self.draining:
+            self.draining = True
+            self.send({"drain": True})
+
+    def terminate(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.terminate()
+
+    def kill(self) -> None:
+        kill_group(self.proc.pid)
+
+
+@dataclass
+class Tally:
+    """What the daemon did since the last report."""
+
+    runs: Counter[str] = field(default_factory=Counter)  # by status
+    coalesced: Counter[str] = field(default_factory=Counter)  # by source
+    since: float = field(default_factory=time.monotonic)
 
 
 class Daemon:
-    """Schedules one crawl subprocess per source and stops them cleanly."""
+    """Keeps the timetable, hands due runs to the engine, replaces the engine."""
 
     def __init__(self, config: Config, *,
-                 command: Callable[[Config, str], Sequence[str]] = crawl_command) -> None:
+                 command: Callable[[Config], Sequence[str]] = engine_argv) -> None:
         self.config = config
         self.command = command
-        self.stopping = threading.Event()
+        self.limit = config.daemon.runs_in_flight
+        self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.waiting: deque[str] = deque()
+        self.in_flight: dict[str, float] = {}  # source -> when it was handed out
+        self.engine: EngineProcess | None = None
+        self.stopping = False
         self.runs_done = 0
         self.failed_runs = 0
-        self._lock = threading.Lock()
-        self._children: dict[str, subprocess.Popen[bytes]] = {}
-        self._running: set[str] = set()
-        self._overrun: set[str] = set()
-        workers = max(1, len(config.sources))
+        self.tally = Tally()
+        self._restarts = 0
+        self._restart_at: float | None = None
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=workers)},
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
-        # APScheduler warns on every skipped due run; we say it once per long run instead.
+        # APScheduler logs every job it runs; ours only put a name in a queue.
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
-        self.scheduler.add_listener(self._on_skip, EVENT_JOB_MAX_INSTANCES)
 
-    def _on_skip(self, event: JobSubmissionEvent) -> None:
-        with self._lock:
-            if event.job_id in self._overrun:
-                return
-            self._overrun.add(event.job_id)
-        log.info("run of %s is taking longer than its cadence; due runs are skipped until it "
-                 "ends", event.job_id)
+    # -- the timetable ----------------------------------------------------------------
 
-    # -- scheduling -------------------------------------------------------------------
     def start(self) -> None:
         now = datetime.now(UTC)
+        kept = kept_schedule(self.config.db)
         for name, source in sorted(self.config.sources.items()):
-            first = now + timedelta(seconds=random.uniform(0, START_SPREAD_SECONDS))
+            first = first_run(source, now, kept.get(name))
             self.scheduler.add_job(
-                self.run_source, IntervalTrigger(seconds=source.every_seconds,
-                                                 jitter=jitter_for(source), timezone=UTC),
-                args=[name], id=name, name=f"ingest {name}", next_run_time=first)
-            log.info("scheduled %s every %s", name, source.every)
+                self.inbox.put, IntervalTrigger(seconds=source.every_seconds,
+                                                jitter=jitter_for(source), timezone=UTC),
+                args=[("due", name)], id=name, name=f"ingest {name}", next_run_time=first)
         self.scheduler.start()
+        self.start_engine()
 
-    def run_source(self, name: str) -> RunRecord | None:
-        """One run of one source, in a subprocess; never two at once for the same source."""
-        with self._lock:
-            if self.stopping.is_set() or name in self._running:
-                return None
-            self._running.add(name)
-        record = RunRecord(source=name, started=time.monotonic())
-        log.info("run of %s started", name)
+    def next_run(self, name: str) -> str | None:
+        job = self.scheduler.get_job(name)
+        return iso(job.next_run_time) if job is not None and job.next_run_time else None
+
+    def due(self, name: str) -> None:
+        if self.stopping:
+            return
+        if name in self.in_flight or name in self.waiting:
+            self.tally.coalesced[name] += 1  # one run covers both
+            return
+        self.waiting.append(name)
+
+    def dispatch(self) -> None:
+        """Hand waiting runs to the engine, up to the limit."""
+        engine = self.engine
+        if engine is None or not engine.ready or engine.draining or self.stopping:
+            return
+        while self.waiting and len(self.in_flight) < self.limit:
+            name = self.waiting.popleft()
+            self.in_flight[name] = time.monotonic()
+            engine.send({"run": name, "next_run_at": self.next_run(name)})
+
+    # -- the engine -------------------------------------------------------------------
+
+    def start_engine(self) -> None:
+        self._restart_at = None
         try:
-            self._spawn_and_wait(name, record)
+            self.engine = EngineProcess(list(self.command(self.config)), self.inbox)
         except OSError as exc:
-            log.error("run of %s could not start: %s", name, exc)
-            record.returncode = -1
-        finally:
-            with self._lock:
-                self._running.discard(name)
-                self._overrun.discard(name)
-                self._children.pop(name, None)
-                self.runs_done += 1
-                if record.returncode != 0 and not self.stopping.is_set():
-                    self.failed_runs += 1
-        if record.returncode == 0:
-            outcome = "ended"
-        elif self.stopping.is_set():
-            outcome = "stopped"
-        else:
-            outcome = f"failed (exit {record.returncode})"
-        log.info("run of %s %s in %.1fs: %s", name, outcome, record.seconds,
-                 summarize(record.counts))
-        return record
+            log.error("the crawl engine could not start: %s", exc)
+            self._engine_lost()
+            return
+        log.info("crawl engine started (pid %d)", self.engine.pid)
 
-    def _spawn_and_wait(self, name: str, record: RunRecord) -> None:
-        # A new session: a Ctrl-C on the terminal reaches only the daemon, which then
-        # sends each run exactly one SIGTERM (a second would force Scrapy to abort).
-        # Output goes to a file, not a pipe: a pipe inherited by a run's own worker
-        # processes would keep us waiting after the run itself has ended.
-        with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
-            child = subprocess.Popen(list(self.command(self.config, name)), stdout=out,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-            with self._lock:
-                self._children[name] = child
-                if self.stopping.is_set():
-                    child.terminate()
-            record.returncode = child.wait()
-            kill_group(child.pid)  # whatever the run left behind in its session
-            out.seek(0)
-            record.counts = parse_summary(out.read(), name)
+    def on_message(self, engine: EngineProcess, message: dict[str, Any]) -> None:
+        if engine is not self.engine:
+            return
+        if message.get("ready"):
+            engine.ready = True
+            engine.send({"schedule": {name: self.next_run(name)
+                                      for name in self.config.sources}})
+        elif "done" in message:
+            self.on_done(engine, message)
+
+    def on_done(self, engine: EngineProcess, message: dict[str, Any]) -> None:
+        name = str(message["done"])
+        started = self.in_flight.pop(name, None)
+        error = message.get("error")
+        if error and str(error).startswith("not started"):
+            if not self.stopping and name in self.config.sources:
+                self.waiting.appendleft(name)  # handed back: it runs next
+            return
+        engine.runs_done = int(message.get("runs", engine.runs_done))
+        engine.memory_mb = float(message.get("memory_mb") or 0.0)
+        status = message.get("status") or "failed"
+        self.runs_done += 1
+        self.tally.runs[status] += 1
+        if status == "failed":
+            self.failed_runs += 1
+        counts = message.get("counts") or {}
+        took = time.monotonic() - started if started is not None else message.get("seconds", 0)
+        quiet = status == "ok" and not (counts.get("new") or counts.get("updated"))
+        log.log(logging.DEBUG if quiet else logging.INFO, "run of %s %s in %.1fs: %s", name,
+                "ended" if status != "failed" else "failed", took, summarize(counts))
+        self._maybe_recycle(engine)
+
+    def _maybe_recycle(self, engine: EngineProcess) -> None:
+        settings = self.config.daemon
+        if engine.draining or self.stopping:
+            return
+        why = None
+        if engine.runs_done >= settings.recycle_after_runs:
+            why = f"{engine.runs_done} runs"
+        elif engine.memory_mb >= settings.recycle_above_mb:
+            why = f"{engine.memory_mb:.0f} MB in use"
+        if why is not None:
+            log.info("recycling the crawl engine after %s: it finishes the runs in hand,"
+                     " then a fresh one takes over", why)
+            engine.drain()
+
+    def on_exit(self, engine: EngineProcess, code: int) -> None:
+        kill_group(engine.pid)  # whatever it left behind in its session
+        if engine is not self.engine:
+            return
+        self.engine = None
+        lost = list(self.in_flight)
+        self.in_flight.clear()
+        if self.stopping:
+            return
+        self.waiting.extendleft(reversed([n for n in lost if n not in self.waiting]))
+        if engine.draining and code == 0:
+            self.start_engine()
+            return
+        log.error("the crawl engine stopped unexpectedly (exit %s)%s", code,
+                  f"; {len(lost)} runs go back in line" if lost else "")
+        self._engine_lost(time.monotonic() - engine.started)
+
+    def _engine_lost(self, lived: float = 0.0) -> None:
+        if lived >= HEALTHY_AFTER:
+            self._restarts = 0
+        wait = min(RESTART_BACKOFF_MAX, 2.0 ** self._restarts)
+        self._restarts += 1
+        self._restart_at = time.monotonic() + wait
+        log.warning("starting a new crawl engine in %.0fs", wait)
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def step(self, timeout: float = 1.0) -> None:
+        """Handle what arrived (waiting up to `timeout` for it), then hand out runs."""
+        try:
+            item = self.inbox.get(timeout=timeout)
+        except queue.Empty:
+            item = None
+        while item is not None:
+            self.handle(item)
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                item = None
+        if (self.engine is None and self._restart_at is not None and not self.stopping
+                and time.monotonic() >= self._restart_at):
+            self.start_engine()
+        self.dispatch()
+        if time.monotonic() - self.tally.since >= REPORT_SECONDS:
+            self.report()
+
+    def handle(self, item: tuple[Any, ...]) -> None:
+        kind = item[0]
+        if kind == "due":
+            self.due(item[1])
+        elif kind == "message":
+            self.on_message(item[1], item[2])
+        elif kind == "exit":
+            self.on_exit(item[1], item[2])
+
+    def report(self) -> None:
+        tally, self.tally = self.tally, Tally()
+        minutes = (time.monotonic() - tally.since) / 60
+        runs = sum(tally.runs.values())
+        parts = [f"{runs} runs in {minutes:.0f}m"
+                 + (f" ({', '.join(f'{n} {s}' for s, n in sorted(tally.runs.items()))})"
+                    if runs else ""),
+                 f"{len(self.in_flight)} running", f"{len(self.waiting)} waiting"]
+        if tally.coalesced:
+            busiest = ", ".join(name for name, _ in tally.coalesced.most_common(5))
+            parts.append(f"{sum(tally.coalesced.values())} due runs coalesced into runs"
+                         f" still going or waiting ({busiest})")
+        if self.engine is not None:
+            parts.append(f"engine {self.engine.memory_mb:.0f} MB")
+        log.info("daemon: %s", "; ".join(parts))
 
     # -- stopping ---------------------------------------------------------------------
-    def running(self) -> list[str]:
-        with self._lock:
-            return sorted(self._running)
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """Graceful stop: no new runs, SIGTERM to runs in hand, wait for them to commit."""
-        self.stopping.set()
-        self.scheduler.shutdown(wait=False)
-        with self._lock:
-            children = list(self._children.values())
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + grace
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.warning("a run did not stop within %.0fs; killing it", grace)
-                kill_group(child.pid)
-                child.wait()
+        """Graceful stop: no new runs; the engine finishes the pages in flight and commits."""
+        self.stopping = True
+        with contextlib.suppress(Exception):
+            self.scheduler.shutdown(wait=False)
+        engine = self.engine
+        if engine is None:
+            return
+        engine.terminate()
+        try:
+            engine.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            log.warning("the crawl engine did not stop within %.0fs; killing it", grace)
+        engine.kill()
+        engine.proc.wait()
 
     def kill(self) -> None:
-        """Immediate stop: SQLite's per-page transactions keep the store intact."""
-        self.stopping.set()
-        with self._lock:
-            children = list(self._children.values())
-        for child in children:
-            kill_group(child.pid)
+        """Immediate stop: SQLite's transactions keep the store intact."""
+        self.stopping = True
+        if self.engine is not None:
+            self.engine.kill()
 
 
 def kill_group(pid: int) -> None:
-    """SIGKILL the session a run was started in (the run and any process it forked)."""
+    """SIGKILL the session the engine was started in (it and the workers it forked)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
 
@@ -226,7 +396,6 @@ def serve_forever(config: Config) -> int:
     """Run the daemon until SIGINT/SIGTERM; 0 after a clean stop."""
     daemon = Daemon(config)
     signals_seen = 0
-    wake = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         nonlocal signals_seen
@@ -236,7 +405,7 @@ def serve_forever(config: Config) -> int:
             daemon.kill()
             os._exit(1)
         log.info("%s received: finishing runs in hand", signal.Signals(signum).name)
-        wake.set()
+        daemon.inbox.put(("stop",))  # SimpleQueue.put may be called from a signal handler
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
@@ -244,8 +413,8 @@ def serve_forever(config: Config) -> int:
         log.info("newswatch daemon started: %d sources, store %s", len(config.sources),
                  config.db)
         daemon.start()
-        while not wake.wait(1.0):
-            pass
+        while not signals_seen:
+            daemon.step()
         daemon.stop()
     finally:
         for sig, handler in previous.items():

@@ -1,17 +1,26 @@
-"""Config object -> Scrapy settings: the one place a source's keys become settings.
+"""Config object -> Scrapy settings and request meta: the one place config becomes Scrapy's.
 
 Config flows one way: newswatch.toml -> `newswatch.config.Config` -> these settings
 (applied at spider priority in `NewsSpider.from_crawler`) -> each component's
 `from_crawler`. Nothing reads the config file or the environment anywhere else.
+
+One engine crawls every source (crawler.spiders.news), so a source's own keys travel
+with its requests, as the request meta keys Scrapy's components already read
+(`download_timeout`, `download_maxsize`, `max_retry_times`, `dont_obey_robotstxt`) plus
+its User-Agent header; per-site politeness (`delay`, `concurrency`) is held by the
+downloader (crawler.downloader). The settings below are the engine-wide bounds.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from scrapy.settings import Settings
 
 from newswatch.config import Config, Source
+
+SOURCE_META = "newswatch_source"  # request.meta key: the Source a request was made for
 
 
 def project_settings() -> Settings:
@@ -21,16 +30,37 @@ def project_settings() -> Settings:
     return settings
 
 
-def source_settings(config: Config, source: Source) -> dict[str, Any]:
-    """The Scrapy settings for crawling one configured source.
+def engine_settings(config: Config) -> dict[str, Any]:
+    """The Scrapy settings of one engine crawling the config's sources.
 
-    E.g. `delay = 0` and `retries = 0` in a test config give DOWNLOAD_DELAY = 0,
-    AUTOTHROTTLE_START_DELAY = 0 and RETRY_TIMES = 0.
+    Request-level keys are set per request (`source_meta`); here only what must be one
+    value for the whole engine: the global cap on requests in flight, AutoThrottle's
+    start and floor (the smallest source delay: each site's own floor is applied by the
+    downloader), and the largest body any source accepts.
     """
+    sources = list(config.sources.values()) or [Source(name="-")]
+    least_delay = min(s.delay for s in sources)
+    agents = Counter(s.user_agent for s in sources)
     return {
         "NEWSWATCH_CONFIG": config,
+        # what requests of no source (robots.txt) identify as: the usual one
+        "USER_AGENT": max(agents, key=lambda a: (agents[a], a)),
+        "CONCURRENT_REQUESTS": config.daemon.requests_in_flight,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": max(s.concurrency for s in sources),
+        "DOWNLOAD_DELAY": least_delay,
+        "AUTOTHROTTLE_START_DELAY": least_delay,
+        "DOWNLOAD_MAXSIZE": max(s.max_page_bytes for s in sources),
+        "DOWNLOAD_WARNSIZE": max(s.max_page_bytes for s in sources) // 2,
+        "ROBOTSTXT_OBEY": any(s.obey_robots for s in sources),
+    }
+
+
+def source_settings(config: Config, source: Source) -> dict[str, Any]:
+    """The settings of an engine crawling one source (`scrapy crawl news -a source=NAME`):
+    the engine-wide ones, with the source's own keys as the defaults."""
+    return {
+        **engine_settings(config),
         "NEWSWATCH_SOURCE": source,
-        "ROBOTSTXT_OBEY": source.obey_robots,
         "USER_AGENT": source.user_agent,
         "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
         "DOWNLOAD_TIMEOUT": source.download_timeout,
@@ -41,4 +71,23 @@ def source_settings(config: Config, source: Source) -> dict[str, Any]:
         "DOWNLOAD_DELAY": source.delay,
         "AUTOTHROTTLE_START_DELAY": source.delay,
         "RETRY_TIMES": source.retries,
+        "ROBOTSTXT_OBEY": source.obey_robots,
     }
+
+
+def source_meta(source: Source) -> dict[str, Any]:
+    """Request meta carrying a source's own keys to Scrapy's components."""
+    meta: dict[str, Any] = {
+        SOURCE_META: source,
+        "download_timeout": source.download_timeout,
+        "download_maxsize": source.max_page_bytes,
+        "download_warnsize": source.max_page_bytes // 2,
+        "max_retry_times": source.retries,
+    }
+    if not source.obey_robots:
+        meta["dont_obey_robotstxt"] = True
+    return meta
+
+
+def source_headers(source: Source) -> dict[str, str]:
+    return {"User-Agent": source.user_agent}

@@ -10,6 +10,7 @@ files or a hung process.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import re
 from collections.abc import Iterable
@@ -28,10 +29,25 @@ Kind = Literal["feed", "sitemap", "index"]
 
 
 class Link(NamedTuple):
-    """A discovered URL and, when the source says so, when it last changed (UTC)."""
+    """A discovered URL and, when the source says so, when it last changed (UTC).
+
+    `mark` sums up how the document described the page (its feed item or sitemap entry,
+    its anchor text on a listing): a different mark than last time is a sign the page
+    changed, so it is re-requested before its next scheduled revisit.
+    """
 
     url: str
     lastmod: datetime | None = None
+    mark: str | None = None
+
+
+def mark_of(text: str) -> str:
+    """A short digest of an entry's whitespace-normalised text."""
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+
+
+def _entry_mark(el: etree._Element) -> str:
+    return mark_of(" ".join(t for t in el.itertext() if isinstance(t, str)))
 
 
 @dataclass
@@ -152,7 +168,7 @@ def _rss_links(root: etree._Element, base_url: str) -> list[Link]:
             url = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
         # RSS pubDate is the publication date, not a modification date: an edited
         # article keeps it, so it must not be used to skip a fetch.
-        _add(links, url, base_url, None)
+        _add(links, url, base_url, None, _entry_mark(item))
     return links
 
 
@@ -164,7 +180,8 @@ def _atom_links(root: etree._Element, base_url: str) -> list[Link]:
             if link.get("rel", "alternate") == "alternate" and link.get("href"):
                 href = link.get("href")
                 break
-        _add(links, href, base_url, parse_date(_child_text(entry, "updated")))
+        _add(links, href, base_url, parse_date(_child_text(entry, "updated")),
+             _entry_mark(entry))
     return links
 
 
@@ -175,14 +192,15 @@ def _sitemap_links(root: etree._Element, base_url: str, tag: str) -> list[Link]:
         if stamp is None:
             for news in _children(entry, "news"):
                 stamp = _child_text(news, "publication_date")
-        _add(links, _child_text(entry, "loc"), base_url, parse_date(stamp))
+        _add(links, _child_text(entry, "loc"), base_url, parse_date(stamp), _entry_mark(entry))
     return links
 
 
-def _add(links: list[Link], url: str | None, base_url: str, lastmod: datetime | None) -> None:
+def _add(links: list[Link], url: str | None, base_url: str, lastmod: datetime | None,
+         mark: str | None = None) -> None:
     absolute = absolute_http_url(url, base_url)
     if absolute:
-        links.append(Link(absolute, lastmod))
+        links.append(Link(absolute, lastmod, mark))
 
 
 def _dedupe(links: Iterable[Link]) -> list[Link]:

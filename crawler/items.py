@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from store import RawPage
+from store.revisit import DEFAULT_AGES
 
 
 @dataclass
@@ -26,8 +27,12 @@ class PageItem:
     # conditional); looked_up False: not asked yet, the pipeline asks the store
     looked_up: bool = False
     stored_hash: str | None = None
+    run_key: int | None = None  # the source run it was fetched for (crawler.runbook)
+    listed_mark: str | None = None  # its entry in the feed or listing (crawler.recheck)
+    revisit: tuple[float, ...] = DEFAULT_AGES  # its source's revisit schedule
 
     def raw_page(self) -> RawPage:
         return RawPage(url=self.url, final_url=self.final_url, status=self.status,
                        headers=self.headers, body=self.body, source=self.source,
-                       fetched_at=self.fetched_at)
+                       fetched_at=self.fetched_at, listed_mark=self.listed_mark,
+                       revisit=self.revisit)

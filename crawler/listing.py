@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
 
-from crawler.discovery import absolute_http_url, bare_host, host_of
+from crawler.discovery import absolute_http_url, bare_host, host_of, mark_of
 
 _NEXT_TEXT = re.compile(r"^\s*(next( page)?|older( posts| entries)?|[›»→]+|next\s*[›»→])\s*$",
                         re.IGNORECASE)
@@ -19,10 +19,15 @@ _NEXT_CLASSES = {"next", "next-page", "nextpostslink", "pagination-next", "nav-p
 
 @dataclass
 class Listing:
-    """The article links and the next page of one listing page."""
+    """The article links and the next page of one listing page.
+
+    `marks` holds, for each link, a digest of its longest anchor text (its headline,
+    rather than a "read more" or a thumbnail link): a changed headline is the listing's
+    sign that an article was edited."""
 
     links: list[str]
     next_page: str | None
+    marks: dict[str, str] = field(default_factory=dict)
 
 
 def parse_listing(html: str | bytes, base_url: str, follow: Sequence[re.Pattern[str]],
@@ -38,12 +43,16 @@ def parse_listing(html: str | bytes, base_url: str, follow: Sequence[re.Pattern[
     except (etree.ParserError, ValueError):
         return Listing([], None)
     base = _base_href(doc, base_url)
-    links: dict[str, None] = {}
+    headlines: dict[str, str] = {}
     for anchor in doc.iter("a"):
         url = _on_hosts(absolute_http_url(anchor.get("href"), base), allowed)
         if url and url != base_url and any(p.search(url) for p in follow):
-            links[url] = None
-    return Listing(list(links), _next_page(doc, base, allowed, base_url))
+            text = " ".join((anchor.text_content() or "").split())
+            held = headlines.get(url)
+            if held is None or (len(text), text) > (len(held), held):
+                headlines[url] = text
+    return Listing(list(headlines), _next_page(doc, base, allowed, base_url),
+                   {url: mark_of(text) for url, text in headlines.items()})
 
 
 def _base_href(doc: lxml.html.HtmlElement, base_url: str) -> str:

@@ -41,6 +41,9 @@ DISCOVERED = "discovered"          # article links found in feeds, sitemaps and 
 SKIPPED_LASTMOD = "skipped/lastmod"  # sitemap/Atom entries not changed since our fetch
 DOCUMENTS_NOT_MODIFIED = "documents/not-modified"  # feed/sitemap/listing 304: kept copy read
 SKIPPED_ROBOTS = "skipped/robots"  # refused by robots.txt (not an error: we were asked to)
+SKIPPED_NOT_DUE = "skipped/not-due"  # known articles not due for a revisit, entry unchanged
+REVISITED = "revisited"            # known articles asked for again: due, or their entry changed
+TIMED_OUT = "timed-out"            # the run was cut at run_timeout
 ERRORS = "errors"                  # every failure; also errors/<kind>
 
 SUMMARY_COLUMNS = (FETCHED, NEW, UPDATED, UNCHANGED, DUPLICATES, ERRORS)

@@ -1,12 +1,13 @@
-"""Run several sources in one process: one crawler per source, concurrently, one reactor.
+"""Run several sources in one process: one engine, one spider, every run inside it.
 
     from crawler.runner import crawl_sources
     summary = crawl_sources(config, ["m31", "westjournal"], progress=True)
     summary["m31"]["new"]   # -> 4
 
-All crawlers share one `IngestService` (one store writer thread, one extraction worker
-pool). The Twisted reactor cannot be restarted, so call this once per process
-(`newswatch crawl` does; the daemon runs it in a subprocess per run).
+One `news` spider crawls every named source (at most `[daemon] runs_in_flight` at once),
+so one downloader, one store writer thread and one extraction worker pool serve them all,
+and two sources on one site share its politeness. The Twisted reactor cannot be
+restarted, so call this once per process (`newswatch crawl` does).
 
 SIGINT/SIGTERM stop gracefully: no new requests, in-flight pages finish and are
 ingested, each run is recorded as `partial`. If that takes longer than
@@ -26,13 +27,13 @@ from typing import Any, TextIO
 from scrapy.crawler import Crawler, CrawlerRunner
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
+from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from crawler import outcomes as oc
 from crawler.configure import project_settings
 from crawler.ingest import IngestService
-from crawler.pipelines import IngestPipeline
 from crawler.reactor import the_reactor
 from crawler.spiders.news import NewsSpider
 from newswatch.config import Config
@@ -40,6 +41,8 @@ from newswatch.config import Config
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress line updates
+PROGRESS_RUNS = 4  # runs shown by name on the progress line
+PROGRESS_WIDTH = 200  # characters of it at most
 
 
 @dataclass
@@ -74,9 +77,11 @@ def crawl_sources(config: Config, names: Iterable[str] | None = None,
 
 
 def run_sources(config: Config, names: Iterable[str] | None = None,
-                progress: bool = False, stream: TextIO | None = None) -> list[SourceRun]:
-    """Like crawl_sources, with each run's recorded status and startup error."""
-    wanted = list(names) if names else list(config.sources)
+                progress: bool = False, stream: TextIO | None = None,
+                recheck_all: bool = True) -> list[SourceRun]:
+    """Like crawl_sources, with each run's recorded status and startup error.
+    `recheck_all` False: known articles only when due or signalled (crawler.recheck)."""
+    wanted = list(dict.fromkeys(names)) if names else list(config.sources)
     for name in wanted:
         config.source(name)  # ConfigError before anything starts
     if not wanted:
@@ -88,15 +93,17 @@ def run_sources(config: Config, names: Iterable[str] | None = None,
         "NEWSWATCH_EXTRACT_WORKERS"))
     ingest.warm_up()  # the workers start while Scrapy sets up
     try:
-        session = _Session(CrawlerRunner(settings), ingest, config,
-                           settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
-        return session.run(wanted, (stream or sys.stderr) if progress else None)
+        ingest.call_now(ingest.store.close_interrupted)
+        session = Session(CrawlerRunner(settings), ingest, config,
+                          settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
+        return session.run(wanted, (stream or sys.stderr) if progress else None,
+                           recheck_all=recheck_all)
     finally:
         ingest.close()
 
 
-class _Session:
-    """One reactor run over several crawlers, with signal handling and progress."""
+class Session:
+    """One reactor run of the engine, with signal handling and progress."""
 
     def __init__(self, runner: CrawlerRunner, ingest: IngestService, config: Config,
                  grace: float) -> None:
@@ -104,18 +111,33 @@ class _Session:
         self.ingest = ingest
         self.config = config
         self.grace = grace
-        self.crawlers: dict[str, Crawler] = {}
-        self.errors: dict[str, str] = {}
+        self.crawler: Crawler | None = None
+        self.error: str | None = None
         self.stopping = False
         self.forced = False
 
-    def run(self, names: list[str], progress: TextIO | None) -> list[SourceRun]:
+    def start(self, **spider_args: Any) -> Deferred[None]:
+        """Start the engine's crawler (on the reactor); fires when its spider closed."""
+        self.crawler = self.runner.create_crawler(NewsSpider)
+        d: Deferred[None] = self.runner.crawl(self.crawler, config=self.config,
+                                              ingest=self.ingest, **spider_args)
+        d.addErrback(self._crawl_failed)
+        return d
+
+    @property
+    def spider(self) -> NewsSpider | None:
+        spider = self.crawler.spider if self.crawler is not None else None
+        return spider if isinstance(spider, NewsSpider) else None
+
+    def run(self, names: list[str], progress: TextIO | None,
+            recheck_all: bool = True) -> list[SourceRun]:
+        self.start(sources=names, recheck_all=recheck_all)
+        self.loop(progress)
+        return self._results(names)
+
+    def loop(self, progress: TextIO | None = None) -> None:
+        """Run the reactor until the crawler is done, SIGINT/SIGTERM stopping it cleanly."""
         reactor = the_reactor()
-        for name in names:
-            crawler = self.runner.create_crawler(NewsSpider)
-            self.crawlers[name] = crawler
-            d = self.runner.crawl(crawler, source=name, config=self.config, ingest=self.ingest)
-            d.addErrback(self._crawl_failed, name)
         done = self.runner.join()
         done.addBoth(lambda _: self._stop_reactor())
         ticker = LoopingCall(self._show_progress, progress) if progress else None
@@ -134,52 +156,52 @@ class _Session:
             if progress is not None:
                 progress.write("\r\x1b[K")
                 progress.flush()
-        return [self._result(name) for name in names]
 
-    def _crawl_failed(self, failure: Failure, name: str) -> None:
-        self.errors[name] = failure.getErrorMessage()
-        logger.error("%s: the crawl could not run: %s", name, failure.getErrorMessage(),
-                     exc_info=failure.value)
+    def _crawl_failed(self, failure: Failure) -> None:
+        self.error = failure.getErrorMessage()
+        logger.error("the crawl could not run: %s", self.error, exc_info=failure.value)
 
-    def _result(self, name: str) -> SourceRun:
-        crawler = self.crawlers[name]
-        run = SourceRun(name, error=self.errors.get(name))
-        pipeline = _pipeline(crawler)
-        if pipeline is not None:
-            run.counts = pipeline.counts()
-            if pipeline.status:
-                run.status = pipeline.status
-        elif _has_stats(crawler):
-            run.counts = oc.counts_from_stats(crawler.stats.get_stats())
-        return run
+    def _results(self, names: list[str]) -> list[SourceRun]:
+        spider = self.spider
+        finished = {run.name: run for run in spider.runbook.finished} if spider else {}
+        results = []
+        for name in names:
+            run = finished.get(name)
+            if run is None:
+                results.append(SourceRun(name, error=self.error or "the run did not start"))
+            else:
+                results.append(SourceRun(name, run.status or "failed", run.summary(),
+                                         run.error))
+        return results
 
     # -- stopping -----------------------------------------------------------------------
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         # Only hand over to the reactor here: a signal handler may interrupt anything.
-        the_reactor().callFromThread(self._shutdown, signum)
+        the_reactor().callFromThread(self.shutdown, signal.Signals(signum).name)
 
-    def _shutdown(self, signum: int) -> None:
-        name = signal.Signals(signum).name
+    def shutdown(self, why: str) -> None:
+        """Graceful stop (a second call: stop now)."""
         if self.stopping:
-            logger.warning("received %s again: stopping now", name)
-            self._force()
+            logger.warning("received %s again: stopping now", why)
+            self.force()
             return
         self.stopping = True
-        logger.warning("received %s: finishing pages in flight (again to stop now)", name)
-        for crawler in self.crawlers.values():
-            if crawler.crawling:
-                deferred_from_coro(crawler.stop_async())
-        the_reactor().callLater(self.grace, self._force)
+        logger.warning("received %s: finishing pages in flight (again to stop now)", why)
+        spider = self.spider
+        if spider is not None:
+            spider.runbook.drop_waiting()
+        if self.crawler is not None and self.crawler.crawling:
+            deferred_from_coro(self.crawler.stop_async())
+        the_reactor().callLater(self.grace, self.force)
 
-    def _force(self) -> None:
+    def force(self) -> None:
         if self.forced:
             return
         self.forced = True
-        for crawler in self.crawlers.values():
-            pipeline = _pipeline(crawler)
-            if pipeline is not None:
-                pipeline.finish_now()
+        spider = self.spider
+        if spider is not None:
+            spider.runbook.close_all_now("partial")
         self._stop_reactor()
 
     def _stop_reactor(self) -> None:
@@ -190,23 +212,14 @@ class _Session:
     # -- progress -----------------------------------------------------------------------
 
     def _show_progress(self, stream: TextIO) -> None:
-        parts = []
-        for name, crawler in self.crawlers.items():
-            if not _has_stats(crawler):
-                continue
-            stats = crawler.stats
-            fetched = stats.get_value(oc.PREFIX + oc.FETCHED, 0)
-            extracted = stats.get_value(oc.PREFIX + oc.EXTRACTED, 0)
-            parts.append(f"{name}: {fetched} fetched, {extracted} extracted")
-        stream.write("\r\x1b[K" + " | ".join(parts))
+        spider = self.spider
+        if spider is None:
+            return
+        book = spider.runbook
+        parts = [f"{len(book.finished)} done, {len(book.active)} running,"
+                 f" {len(book.waiting)} waiting"]
+        for run in list(book.active.values())[:PROGRESS_RUNS]:
+            parts.append(f"{run.name}: {run.counts[oc.FETCHED]} fetched,"
+                         f" {run.counts[oc.EXTRACTED]} extracted")
+        stream.write("\r\x1b[K" + " | ".join(parts)[:PROGRESS_WIDTH])
         stream.flush()
-
-
-def _has_stats(crawler: Crawler) -> bool:
-    return crawler._stats is not None
-
-
-def _pipeline(crawler: Crawler) -> IngestPipeline | None:
-    if crawler._engine is None:
-        return None
-    return crawler.get_item_pipeline(IngestPipeline)

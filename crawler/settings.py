@@ -34,7 +34,7 @@ AUTOTHROTTLE_START_DELAY = DEFAULT_DELAY  # seconds; also the floor, via DOWNLOA
 DOWNLOAD_DELAY = DEFAULT_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0  # seconds: a slow site is never waited on longer than this
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0  # average requests in flight per site
-CONCURRENT_REQUESTS = 32  # over every site of one crawl
+CONCURRENT_REQUESTS = 64  # over every site of one engine (config: [daemon] requests_in_flight)
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 20  # seconds
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # bytes; a larger page is dropped, counted too-large
@@ -64,6 +64,8 @@ NEWSWATCH_EXTRACT_WORKERS = 2  # worker processes running extraction (one per co
 CONCURRENT_ITEMS = 16  # pages of one response in the pipeline at once (one per response here)
 
 # -- components ---------------------------------------------------------------------------
+# one slot per site (host:port) whose delay and concurrency hold for every source on it
+DOWNLOADER = "crawler.downloader.SiteDownloader"
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt (100): a refused address gets no request at all, not even robots.txt
     "crawler.middlewares.addresses.AddressGuardMiddleware": 50,
@@ -83,6 +85,11 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+
+# -- runs ---------------------------------------------------------------------------------
+NEWSWATCH_RUNS_IN_FLIGHT = 100  # source runs crawling at once (config: [daemon])
+NEWSWATCH_RUN_TIMEOUT = 600.0  # seconds: a run still going is cut (partial), its slot freed
+NEWSWATCH_DUE_PAGES_MAX = 1000  # due revisits taken per run (the oldest due first)
 
 # -- stopping -----------------------------------------------------------------------------
 # After SIGINT/SIGTERM, `newswatch crawl` lets in-flight pages finish for this long, then

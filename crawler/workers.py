@@ -44,8 +44,8 @@ def init_worker() -> None:
     die_with_parent()
 
 
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when the process that forked it dies.
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Ask Linux to send `sig` (SIGKILL) to this process when the one that forked it dies.
 
     A forked worker inherits both ends of its task pipe, so it never sees EOF when a
     crawl is killed: without this it would linger forever, holding the crawl's stdout.
@@ -54,7 +54,7 @@ def die_with_parent() -> None:
         return
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_PDEATHSIG, sig)
     except (OSError, AttributeError):
         return
     if os.getppid() == 1:  # the parent died before prctl took effect

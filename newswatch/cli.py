@@ -24,6 +24,7 @@ COMMANDS = {
     "events": "events",
     "extract": "extract",
     "reextract": "reextract",
+    "sources": "sources",
 }
 
 

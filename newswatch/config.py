@@ -22,13 +22,17 @@ DEFAULT_EVERY = "30m"
 DEFAULT_USER_AGENT = "newswatch (+https://github.com/newswatch/newswatch)"
 DEFAULT_MAX_PAGES = 2  # listing pagination depth: start page + this many "next" pages
 DISCOVERY_KEYS = ("feed", "sitemap", "start", "urls")
-TOP_KEYS = {"db", "events_log", "defaults", "topics", "sources"}
+TOP_KEYS = {"db", "events_log", "defaults", "topics", "sources", "daemon"}
 DEFAULT_KEYS = {"every", "obey_robots", "user_agent", "max_pages", "concurrency",
-                "download_timeout", "max_page_bytes", "delay", "retries"}
+                "download_timeout", "max_page_bytes", "delay", "retries", "revisit"}
+# ages (since first seen) at which a known article is re-requested for edits
+DEFAULT_REVISIT = ("1h", "3h", "12h", "1d", "3d", "7d")
 DEFAULT_DELAY = 0.5  # seconds between requests to one host: AutoThrottle's start and floor
 DEFAULT_RETRIES = 2  # retries (with backoff) after a 5xx, a 429 or a network error
 SOURCE_KEYS = DEFAULT_KEYS | set(DISCOVERY_KEYS) | {"follow"}
 TOPIC_KEYS = {"query"}
+DAEMON_KEYS = {"runs_in_flight", "requests_in_flight", "run_timeout", "recycle_after_runs",
+               "recycle_above_mb"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,22 @@ class Source:
     max_page_bytes: int = 10 * 1024 * 1024
     delay: float = DEFAULT_DELAY
     retries: int = DEFAULT_RETRIES
+    revisit: tuple[float, ...] = tuple(parse_duration(a) for a in DEFAULT_REVISIT)  # seconds
 
     @property
     def configured_urls(self) -> tuple[str, ...]:
         return self.feed + self.sitemap + self.start + self.urls
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    """`[daemon]`: the bounds of the long-lived crawl engine behind `newswatch run`."""
+
+    runs_in_flight: int = 100  # source runs crawling at once; due runs beyond wait in line
+    requests_in_flight: int = 64  # requests in flight over every source at once
+    run_timeout: float = 600.0  # seconds: a run still going after this is cut (partial)
+    recycle_after_runs: int = 5000  # the engine process is replaced after this many runs
+    recycle_above_mb: int = 400  # ... or once its process tree uses more memory than this
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,7 @@ class Config:
     events_log: Path
     topics: tuple[Topic, ...] = ()
     sources: dict[str, Source] = field(default_factory=dict)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
 
     def source(self, name: str) -> Source:
         try:
@@ -117,7 +134,43 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
                    for name, body in _table(raw.get("topics", {}), where, None, "topics").items())
     sources = {name: _source(name, body, defaults, where)
                for name, body in _table(raw.get("sources", {}), where, None, "sources").items()}
-    return Config(path=path, db=db, events_log=log, topics=topics, sources=sources)
+    daemon = _daemon(_table(raw.get("daemon", {}), where, "[daemon]", "daemon"), where)
+    return Config(path=path, db=db, events_log=log, topics=topics, sources=sources,
+                  daemon=daemon)
+
+
+def _daemon(body: dict[str, Any], where: str) -> DaemonSettings:
+    section = "[daemon]"
+    _reject_unknown(body, DAEMON_KEYS, where, section)
+    base = DaemonSettings()
+    timeout = body.get("run_timeout")
+    return DaemonSettings(
+        runs_in_flight=_int(body.get("runs_in_flight", base.runs_in_flight), where, section,
+                            "runs_in_flight", low=1),
+        requests_in_flight=_int(body.get("requests_in_flight", base.requests_in_flight),
+                                where, section, "requests_in_flight", low=1),
+        run_timeout=(base.run_timeout if timeout is None
+                     else _duration(timeout, where, section, "run_timeout")),
+        recycle_after_runs=_int(body.get("recycle_after_runs", base.recycle_after_runs),
+                                where, section, "recycle_after_runs", low=1),
+        recycle_above_mb=_int(body.get("recycle_above_mb", base.recycle_above_mb), where,
+                              section, "recycle_above_mb", low=50),
+    )
+
+
+def _duration(value: Any, where: str, section: str, key: str) -> float:
+    try:
+        return parse_duration(_string(value, where, section, key))
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=where, source=section, key=key) from None
+
+
+def _revisit(value: Any, where: str, section: str) -> tuple[float, ...]:
+    """Ages in seconds, ascending: `revisit = []` re-checks only on a feed's signal."""
+    if not isinstance(value, list):
+        raise ConfigError('must be a list of durations, e.g. ["1h", "1d"]', path=where,
+                          source=section, key="revisit")
+    return tuple(sorted({_duration(v, where, section, "revisit") for v in value}))
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -201,10 +254,7 @@ def _source(name: str, body: Any, defaults: dict[str, Any], where: str) -> Sourc
         raise ConfigError("follow needs start pages to follow links from", path=where,
                           source=section, key="follow")
     every = _string(merged.get("every", DEFAULT_EVERY), where, section, "every")
-    try:
-        every_seconds = parse_duration(every)
-    except ValueError as exc:
-        raise ConfigError(str(exc), path=where, source=section, key="every") from None
+    every_seconds = _duration(every, where, section, "every")
     return Source(
         name=name, **lists, every=every, every_seconds=every_seconds,
         obey_robots=_bool(merged.get("obey_robots", True), where, section, "obey_robots"),
@@ -218,6 +268,7 @@ def _source(name: str, body: Any, defaults: dict[str, Any], where: str) -> Sourc
                             "max_page_bytes", low=1024),
         delay=_delay(merged.get("delay", DEFAULT_DELAY), where, section),
         retries=_int(merged.get("retries", DEFAULT_RETRIES), where, section, "retries"),
+        revisit=_revisit(merged.get("revisit", list(DEFAULT_REVISIT)), where, section),
     )
 
 

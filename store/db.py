@@ -22,6 +22,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,17 @@ from store.schema import migrate
 from store.versions import Topics
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (ours or another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> sqlite3.Connection:
@@ -215,6 +227,26 @@ class Store:
         with self._lock:
             return pages.state(self.conn, url)
 
+    def pages(self, urls: list[str]) -> dict[str, PageState]:
+        """The known states among `urls` (unknown URLs are absent)."""
+        with self._lock:
+            return pages.states(self.conn, urls)
+
+    def due_pages(self, source: str, limit: int = 1000) -> list[PageState]:
+        """Pages of `source` whose revisit is due now (store.revisit)."""
+        with self._lock:
+            return pages.due(self.conn, source, self.now(), limit)
+
+    def close_interrupted(self) -> list[str]:
+        """Mark runs of processes that died mid-run as interrupted; their sources."""
+        with self.transaction():
+            return runs.close_interrupted(self.conn, self.now(), pid_alive)
+
+    def schedule(self, due: dict[str, str | None]) -> None:
+        """Record sources' next run times (sources.next_run_at)."""
+        with self.transaction():
+            runs.schedule(self.conn, due)
+
     def ingest(self, page: RawPage, extraction: Extraction) -> IngestResult:
         """Decide what an extracted page is and record it, all or nothing (its own
         transaction, or a savepoint of the open batch)."""
@@ -242,19 +274,31 @@ class Store:
         return IngestResult("unchanged", article_id, topics, None, version)
 
     def remember_document(self, page: RawPage) -> None:
-        """A feed, sitemap or listing fetched in full: keep its validators and body, so the
-        next run asks for it conditionally and, on a 304, reads the kept copy again."""
+        """A feed, sitemap or listing fetched in full: keep its body, so that on a 304 the
+        kept copy can be read again.
+
+        Its validators (ETag, Last-Modified) are not kept yet: they would let the next
+        run skip the document (a 304) while some article it names was never stored (the
+        run was killed or cut, or a page failed). `finish_run` keeps them once the run
+        that read it ended cleanly."""
+        bare = {k: v for k, v in page.headers.items() if k not in ("etag", "last-modified")}
         with self.transaction():
-            pages.remember(self.conn, page, self.now(), article_id=None, content=None,
-                           reason="discovery document", keep_body=True)
+            pages.remember(self.conn, replace(page, headers=bare), self.now(),
+                           article_id=None, content=None, reason="discovery document",
+                           keep_body=True, schedule=False)
 
     def reuse_document(self, page: RawPage) -> tuple[bytes, str | None] | None:
         """A 304 for a discovery document: refresh its fetch time; the body (and its
         content type) kept when it last changed, or None if none is kept."""
         with self.transaction():
-            pages.touch(self.conn, page, self.now())
+            pages.touch(self.conn, page, self.now(), schedule=False)
             state = pages.state(self.conn, page.url)
             return bodies.get(self.conn, state.body_hash if state else None)
+
+    def touch_document(self, page: RawPage) -> None:
+        """A 304 for a discovery document whose links are not needed: refresh it only."""
+        with self.transaction():
+            pages.touch(self.conn, page, self.now(), schedule=False)
 
     def record_error(self, url: str, source: str, status: int | None, reason: str) -> None:
         with self.transaction():
@@ -267,15 +311,24 @@ class Store:
             self._tallies[source] = Counter()
         return run_id
 
-    def finish_run(self, run_id: int, counts: dict[str, int], status: str | None = None) -> str:
-        """Close a run (status None: computed, see store.health); returns the status."""
+    def finish_run(self, run_id: int, counts: dict[str, int], status: str | None = None, *,
+                   duration: float | None = None, next_run_at: str | None = None,
+                   documents: dict[str, tuple[str | None, str | None]] | None = None) -> str:
+        """Close a run (status None: computed, see store.health); returns the status.
+        `duration`: seconds the run took, as its runner measured it (default: from the
+        stored start time, to the second); `next_run_at`: when the source runs next;
+        `documents`: {url: (etag, last_modified)} of the feeds, sitemaps and listings it
+        read in full, kept only if the run ended `ok` (see remember_document)."""
         with self.transaction() as pending:
             source = self.conn.execute("SELECT source FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
             tally = self._tallies.pop(source["source"], Counter()) if source else Counter()
             moment = self.clock()
             status, event = runs.finish(self.conn, run_id, counts, status,
-                                        RunTally(**tally), moment, iso(moment))
+                                        RunTally(**tally), moment, iso(moment), duration,
+                                        next_run_at)
+            if status == "ok" and documents:
+                pages.validate(self.conn, documents)
             if event is not None:
                 pending.append(event)
         return status

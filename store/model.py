@@ -10,6 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 INGEST_KINDS = ("new", "alias", "copy", "updated", "unchanged", "not_article")
+# the default revisit schedule, in seconds since first seen: 1h, 3h, 12h, 1d, 3d, 7d
+DEFAULT_REVISIT: tuple[float, ...] = (3600.0, 3 * 3600.0, 12 * 3600.0, 86400.0,
+                                      3 * 86400.0, 7 * 86400.0)
 
 
 def utcnow() -> datetime:
@@ -44,6 +47,10 @@ class RawPage:
     fetched_at: str | None = None  # ISO 8601 UTC; None = now
     # the body as store.bodies.pack made it, when the crawler did that off its writer thread
     packed: bytes | None = field(default=None, repr=False)
+    # how the feed, sitemap or listing that led here described the page (store.pages)
+    listed_mark: str | None = None
+    # the source's revisit schedule: ages in seconds since first seen (store.revisit)
+    revisit: tuple[float, ...] = DEFAULT_REVISIT
 
     @cached_property
     def body_hash(self) -> str:
@@ -66,6 +73,13 @@ class PageState:
     last_modified: str | None
     body_hash: str | None
     article_id: int | None
+    next_check_at: str | None = None  # when the revisit schedule re-requests it (None: never)
+    listed_mark: str | None = None  # how its feed/sitemap/listing entry read last time
+
+    @property
+    def good_copy(self) -> bool:
+        """A body is kept from a successful fetch (an error also updates fetched_at)."""
+        return bool(self.body_hash) and (self.status or 0) < 400
 
 
 @dataclass

@@ -14,9 +14,11 @@ from sqlite_utils.migrations import Migrations
 
 from extract.fingerprint import signature
 from store.dedupe import rebuild
+from store.model import utcnow
+from store.revisit import next_check_iso
 
 migrations = Migrations("newswatch")
-RESIGN_CHUNK = 1000  # articles re-signed at a time by m003: a big store's texts do not fit
+RESIGN_CHUNK = 1000  # rows rewritten at a time by m003/m004: a big store does not fit in memory
 
 INITIAL = [
     """CREATE TABLE articles (
@@ -194,3 +196,32 @@ def m003_signatures_multiply_shift(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Apply every pending migration (each in its own transaction)."""
     migrations.apply(db)
+
+
+@migrations()
+def m004_revisit_schedule(db: Database) -> None:
+    # The daemon at scale: a known article is re-requested on its revisit schedule
+    # (pages.next_check_at, from pages.first_seen) or when the feed/listing entry that
+    # names it changes (pages.listed_mark); sources show their next run and last duration.
+    conn = db.conn
+    for statement in (
+        "ALTER TABLE pages ADD COLUMN first_seen TEXT",
+        "ALTER TABLE pages ADD COLUMN next_check_at TEXT",
+        "ALTER TABLE pages ADD COLUMN listed_mark TEXT",
+        "ALTER TABLE sources ADD COLUMN next_run_at TEXT",
+        "ALTER TABLE sources ADD COLUMN last_duration_s REAL",
+        "ALTER TABLE runs ADD COLUMN pid INTEGER",  # whose run: a dead pid's run was cut
+        "UPDATE pages SET first_seen = coalesce("
+        "(SELECT first_seen FROM articles WHERE articles.id = pages.article_id), fetched_at)",
+        "CREATE INDEX pages_due ON pages(source, next_check_at)"
+        " WHERE next_check_at IS NOT NULL",
+    ):
+        conn.execute(statement)
+    now, last = utcnow(), ""
+    # pages already stored follow the default schedule from their first sighting
+    while rows := conn.execute(
+            "SELECT url, first_seen FROM pages WHERE body_hash IS NOT NULL AND url > ?"
+            " AND first_seen IS NOT NULL ORDER BY url LIMIT ?", (last, RESIGN_CHUNK)).fetchall():
+        conn.executemany("UPDATE pages SET next_check_at = ? WHERE url = ?",
+                         [(next_check_iso(first, now), url) for url, first in rows])
+        last = rows[-1][0]

@@ -56,6 +56,12 @@ def test_env_var_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         ('[sources.x]\nfeed = ["ftp://a/"]\n', ["sources.x", "feed", "http"]),
         ("bogus = 1\n", ["bogus", "unknown key"]),
         ("[sources.x\n", ["not valid TOML"]),
+        ('[sources.x]\nfeed = ["http://a/"]\nrevisit = "1h"\n', ["sources.x", "revisit", "list"]),
+        ('[sources.x]\nfeed = ["http://a/"]\nrevisit = ["1h", "soon"]\n',
+         ["sources.x", "revisit", "bad duration"]),
+        ("[daemon]\nruns_in_flight = 0\n", ["[daemon]", "runs_in_flight", ">= 1"]),
+        ('[daemon]\nrun_timeout = "forever"\n', ["[daemon]", "run_timeout"]),
+        ("[daemon]\nworkers = 3\n", ["[daemon]", "workers", "unknown key"]),
     ],
 )
 def test_bad_config_names_file_source_and_key(tmp_path: Path, snippet: str,
@@ -68,6 +74,28 @@ def test_bad_config_names_file_source_and_key(tmp_path: Path, snippet: str,
     for word in words:
         assert word in message
     assert "\n" not in message
+
+
+def test_revisit_and_daemon_keys(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, """
+[defaults]
+revisit = ["3h", "1h"]
+[daemon]
+runs_in_flight = 8
+run_timeout = "2m"
+[sources.a]
+feed = ["http://a/"]
+[sources.b]
+feed = ["http://b/"]
+revisit = []
+"""))
+    assert config.sources["a"].revisit == (3600.0, 10800.0)  # sorted, in seconds
+    assert config.sources["b"].revisit == ()  # only on a sign from the feed
+    assert (config.daemon.runs_in_flight, config.daemon.run_timeout) == (8, 120.0)
+    assert config.daemon.recycle_after_runs == 5000  # the defaults for the rest
+    default = load_config(write(tmp_path, '[sources.c]\nfeed = ["http://c/"]\n'))
+    assert default.sources["c"].revisit == (3600.0, 10800.0, 43200.0, 86400.0, 259200.0,
+                                            604800.0)
 
 
 def test_missing_file(tmp_path: Path) -> None:

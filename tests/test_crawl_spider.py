@@ -26,6 +26,7 @@ from crawler.configure import project_settings
 from crawler.items import PageItem
 from crawler.middlewares.addresses import RefusedRequest
 from crawler.middlewares.conditional import PAGE_META
+from crawler.runbook import SourceRun
 from crawler.spiders.news import NewsSpider
 from newswatch.config import load_config
 from newswatch.exceptions import ConfigError
@@ -67,6 +68,12 @@ def fixture_response(path: str, cls: type[Response] = HtmlResponse, **meta: Any)
                request=request)
 
 
+def run_of(spider: NewsSpider) -> SourceRun:
+    """A run of the spider's source, as the run book makes them (not registered: its
+    end is not recorded)."""
+    return SourceRun(1, spider.initial[0])
+
+
 def collect(agen: Any) -> list[Any]:
     async def run() -> list[Any]:
         return [x async for x in agen]
@@ -80,18 +87,23 @@ def test_config_becomes_settings(spider: NewsSpider) -> None:
     assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 3
     assert s.getbool("ROBOTSTXT_OBEY") and s.getbool("AUTOTHROTTLE_ENABLED")
     assert s.getlist("HTTPERROR_ALLOWED_CODES") == [304]
-    assert spider.hosts == {"127.0.0.1"}
+    assert run_of(spider).hosts == {"127.0.0.1"}
 
 
-def test_start_requests_cover_every_discovery_key(spider: NewsSpider) -> None:
-    requests = collect(spider.start())
-    assert [(r.url, r.callback.__name__) for r in requests] == [
-        (f"{B}/feed/", "parse_document"), (f"{B}/sitemap_index.xml", "parse_document"),
-        (f"{B}/", "parse_listing")]
+def test_requests_carry_their_source_settings(spider: NewsSpider) -> None:
+    run = run_of(spider)
+    request = spider.page_request(run, f"{B}/a/")
+    assert request is not None and request.cb_kwargs == {"run": run}
+    assert request.meta["download_timeout"] == 20.0 and request.meta["max_retry_times"] == 2
+    assert request.headers["User-Agent"].decode() == run.source.user_agent
+    assert run.pending == 1  # the request holds the run until its callback is over
+    run.closed = True
+    assert spider.page_request(run, f"{B}/b/") is None  # a finished run starts nothing
 
 
 def test_listing_yields_article_requests_then_the_next_page(spider: NewsSpider) -> None:
-    out = collect(spider.parse_listing(fixture_response("/"), page=0))
+    run = run_of(spider)
+    out = collect(spider.parse_listing(fixture_response("/"), run=run, page=0))
     articles = [r for r in out if r.callback == spider.parse_page]
     assert [r.meta[PAGE_META] for r in articles] == [r.url for r in articles]
     assert {r.url.removeprefix(B) for r in articles} == {
@@ -100,33 +112,41 @@ def test_listing_yields_article_requests_then_the_next_page(spider: NewsSpider) 
         "/2024/10/north-korea-justifies-potential-troop-deployment-to-russia/",
         "/preview/2025/06/kim-jong-un-moscow-rail-summit/"}
     (next_page,) = [r for r in out if r.callback == spider.parse_listing]
-    assert (next_page.url, next_page.cb_kwargs) == (f"{B}/page/2/", {"page": 1})
+    assert (next_page.url, next_page.cb_kwargs) == (f"{B}/page/2/", {"run": run, "page": 1})
+    # each article request carries its listing headline's mark (crawler.recheck)
+    assert all(r.meta.get("newswatch_mark") for r in articles)
     # page 2 is the last one max_pages allows, and articles already seen are not repeated
-    out2 = collect(spider.parse_listing(fixture_response("/page/2/"), page=1))
+    out2 = collect(spider.parse_listing(fixture_response("/page/2/"), run=run, page=1))
     assert [r.url.removeprefix(B) for r in out2] == ["/2024/11/russia-denies-trump-putin-call/"]
+    assert run.counts["discovered"] == 5 and run.counts["fetched"] == 2
     assert spider.crawler.stats.get_value("newswatch/discovered") == 5
-    assert spider.crawler.stats.get_value("newswatch/fetched") == 2
 
 
 def test_feed_yields_article_requests(spider: NewsSpider) -> None:
-    out = collect(spider.parse_document(fixture_response("/feed/", XmlResponse), depth=0))
+    out = collect(spider.parse_document(fixture_response("/feed/", XmlResponse),
+                                        run=run_of(spider), depth=0))
     assert len(out) == 4 and all(r.callback == spider.parse_page for r in out)
 
 
 def test_sitemap_index_yields_child_sitemaps(spider: NewsSpider) -> None:
+    run = run_of(spider)
     out = collect(spider.parse_document(fixture_response("/sitemap_index.xml", XmlResponse),
-                                        depth=0))
+                                        run=run, depth=0))
     assert [(r.url, r.cb_kwargs) for r in out] == [
-        (f"{B}/post-sitemap.xml", {"depth": 1}), (f"{B}/news-sitemap.xml", {"depth": 1})]
+        (f"{B}/post-sitemap.xml", {"run": run, "depth": 1}),
+        (f"{B}/news-sitemap.xml", {"run": run, "depth": 1})]
     too_deep = collect(spider.parse_document(
-        fixture_response("/sitemap_index.xml", XmlResponse), depth=3))
+        fixture_response("/sitemap_index.xml", XmlResponse), run=run_of(spider), depth=3))
     assert too_deep == []
 
 
 def test_page_becomes_a_raw_page_item(spider: NewsSpider) -> None:
     path = "/2025/05/andromeda-satellite-galaxies-lopsided/"
-    (item,) = spider.parse_page(fixture_response(path, **{PAGE_META: B + path}))
-    assert isinstance(item, PageItem)
+    run = run_of(spider)
+    run.pending = 1  # held by the page's request
+    item = spider.parse_page(fixture_response(path, **{PAGE_META: B + path}), run=run)
+    assert run.pending == 1 and not run.closed  # now held by the item, until it is stored
+    assert isinstance(item, PageItem) and item.run_key == run.key
     assert (item.url, item.final_url, item.status, item.source) == (B + path, B + path, 200,
                                                                      "m31")
     assert item.headers["content-type"].startswith("text/html")

@@ -5,6 +5,11 @@ what it leads to on the public internet is fetched. Loopback, private and link-l
 addresses are refused unless the source's own configured URLs live on that very
 address (as tests and the demo do with 127.0.0.1). Every request passes through here,
 redirects and robots.txt included, because each is scheduled as a new request.
+
+One engine crawls many sources: a request names its source in its meta
+(crawler.configure.SOURCE_META) and is judged by that source's own configuration. A
+request without one (robots.txt, asked for a host a source request already reached) is
+judged by every configured source together.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler.configure import SOURCE_META
+from crawler.counting import count_request
 from crawler.reactor import the_reactor
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from newswatch.config import Source
+    from newswatch.config import Config, Source
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +66,17 @@ class AddressGuardMiddleware:
 
     def __init__(self, crawler: Crawler, configured_urls: tuple[str, ...]) -> None:
         self.crawler = crawler
-        self.configured_hosts = {urlsplit(u).hostname or "" for u in configured_urls}
-        self._allowed: set[IPAddress] | None = None
+        self.configured_urls = configured_urls  # a request's default: its source's own
+        self._allowed: dict[tuple[str, ...], set[IPAddress]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
         source: Source | None = crawler.settings.get("NEWSWATCH_SOURCE")
-        return cls(crawler, source.configured_urls if source else ())
+        if source is not None:
+            return cls(crawler, source.configured_urls)
+        config: Config | None = crawler.settings.get("NEWSWATCH_CONFIG")
+        every = config.sources.values() if config is not None else ()
+        return cls(crawler, tuple(u for s in every for u in s.configured_urls))
 
     async def process_request(self, request: Request) -> None:
         parts = urlsplit(request.url)
@@ -77,25 +88,27 @@ class AddressGuardMiddleware:
             address = await self._resolve(host)
         if address is None or not is_private(address):
             return None
-        if address in await self._allowed_private():
+        source: Source | None = request.meta.get(SOURCE_META)
+        urls = source.configured_urls if source is not None else self.configured_urls
+        if address in await self._allowed_private(urls):
             return None
         self._refuse(request, f"{host} is a private or loopback address ({address})")
 
     def _refuse(self, request: Request, why: str) -> None:
-        self.crawler.stats.inc_value("newswatch/refused")
+        count_request(self.crawler, request, "refused")
         logger.warning("refused %s: %s", request.url, why)
         raise RefusedRequest(f"refused: {why}")
 
-    async def _allowed_private(self) -> set[IPAddress]:
-        # The private addresses the source's own configuration points at, resolved once.
-        if self._allowed is None:
+    async def _allowed_private(self, urls: tuple[str, ...]) -> set[IPAddress]:
+        # The private addresses a source's own configuration points at, resolved once.
+        if urls not in self._allowed:
             allowed = set()
-            for host in self.configured_hosts:
+            for host in {urlsplit(u).hostname or "" for u in urls}:
                 address = ip_literal(host) or await self._resolve(host)
                 if address is not None and is_private(address):
                     allowed.add(address)
-            self._allowed = allowed
-        return self._allowed
+            self._allowed[urls] = allowed
+        return self._allowed[urls]
 
     async def _resolve(self, host: str) -> IPAddress | None:
         """The address the downloader will connect to (same resolver, same cache)."""

@@ -14,6 +14,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler.counting import count_request
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -24,6 +26,9 @@ DOC_META = "newswatch_document"  # request.meta key: the URL a discovery documen
 # request.meta key: the body hash the store had for the page when the request was made
 # (None: no body kept); the pipeline compares the response with it without asking again
 KNOWN_BODY_META = "newswatch_known_body"
+# request.meta key: the page's stored state (PageState or None), when the spider looked it
+# up already (it does for a whole feed at once): no look-up per request then
+KNOWN_STATE_META = "newswatch_known_state"
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
@@ -49,7 +54,10 @@ class ConditionalGetMiddleware:
         # must always be those of the page the response will be stored under.
         for name in CONDITIONAL_HEADERS:
             request.headers.pop(name, None)
-        state = await maybe_deferred_to_future(self.ingest.page_state(page_url))
+        if KNOWN_STATE_META in request.meta:
+            state = request.meta[KNOWN_STATE_META]
+        else:
+            state = await maybe_deferred_to_future(self.ingest.page_state(page_url))
         if request.meta.get(PAGE_META):
             request.meta[KNOWN_BODY_META] = state.body_hash if state is not None else None
         if state is None or not state.body_hash:
@@ -59,5 +67,5 @@ class ConditionalGetMiddleware:
         if state.last_modified:
             request.headers[b"If-Modified-Since"] = state.last_modified
         if state.etag or state.last_modified:
-            self.crawler.stats.inc_value("newswatch/conditional")
+            count_request(self.crawler, request, "conditional")
         return None

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from crawler.counting import count_request
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -68,6 +70,6 @@ class CompleteBodyMiddleware:
         limit = int(request.meta.get("download_maxsize", self.max_size))
         if stream_is_complete(response.body, encodings[0], limit):
             return response
-        self.crawler.stats.inc_value("newswatch/truncated")
+        count_request(self.crawler, request, "truncated")
         raise TruncatedBody(f"truncated or corrupt {encodings[0].decode()} body "
                             f"({len(response.body)} bytes received): the stream does not end")

@@ -22,6 +22,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
+from crawler.counting import count_request
 from crawler.reactor import the_reactor
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     ) -> Request | Response:
         attempt = int(request.meta.get("retry_times", 0))
         result = super().process_response(request, response)
-        if isinstance(result, Request) and not await self._wait(self.delay_for(attempt,
-                                                                                response)):
+        if isinstance(result, Request) and not await self._wait(
+                self.delay_for(attempt, response, request)):
             return response
         return result
 
@@ -84,12 +85,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         return result
 
-    def delay_for(self, attempt: int, response: Response | None = None) -> float:
+    def delay_for(self, attempt: int, response: Response | None = None,
+                  request: Request | None = None) -> float:
         """Seconds to wait before retry number `attempt + 1`, after `response` if any."""
         if response is not None and response.status in (429, 503):
             asked = retry_after_seconds(response.headers.get("Retry-After"))
             if asked is not None:
-                self.crawler.stats.inc_value("newswatch/retry-after")
+                count_request(self.crawler, request, "retry-after")
                 return min(asked, self.retry_after_max)
         delay = min(self.backoff * (2 ** attempt), self.backoff_max)
         return delay * random.uniform(0.8, 1.2)  # jitter: retries from many pages spread out

@@ -1,118 +1,250 @@
-"""The `news` spider: discovers and fetches the pages of one configured source.
+"""The `news` spider: one engine that discovers and fetches the pages of many source runs.
 
     scrapy crawl news -a source=m31          # config: $NEWSWATCH_CONFIG, else ./newswatch.toml
     scrapy crawl news -a source=m31 -a config=other.toml
 
-It only discovers and fetches: feeds and sitemaps (`feed`, `sitemap`), listing pages
-(`start` + `follow`, paginated up to `max_pages`; without `follow`, every link on the
-source's own hosts is a candidate) and fixed pages (`urls`). Each article candidate is
-yielded as a raw `PageItem`; extraction and storage happen in
-`crawler.pipelines.IngestPipeline`.
+Each source run (crawler.runbook) starts with its feeds and sitemaps (`feed`, `sitemap`),
+listing pages (`start` + `follow`, paginated up to `max_pages`; without `follow`, every
+link on the source's own hosts is a candidate), fixed pages (`urls`) and the known pages
+whose revisit is due. Article candidates are yielded as raw `PageItem`s; extraction and
+storage happen in `crawler.pipelines.IngestPipeline`.
+
+One spider serves every run of a process: `scrapy crawl` and `newswatch crawl` start it
+with their sources and it closes when their runs are over; the daemon's engine keeps it
+open and hands it runs as they fall due (`keep_alive`), so one downloader, with per-site
+slots, serves every source. Callbacks get their run through `cb_kwargs`; a source's own
+settings ride on each request (crawler.configure.source_meta).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.python.failure import Failure
 
 from crawler import outcomes as oc
-from crawler.configure import source_settings
-from crawler.discovery import (
-    DiscoveryError,
-    Link,
-    changed_since,
-    host_of,
-    parse_document,
-)
+from crawler import recheck
+from crawler.configure import engine_settings, source_headers, source_meta, source_settings
+from crawler.discovery import DiscoveryError, Link, host_of, parse_document
+from crawler.downloader import SiteDownloader
 from crawler.ingest import IngestService
 from crawler.items import PageItem
 from crawler.listing import parse_listing
-from crawler.middlewares.conditional import DOC_META, KNOWN_BODY_META, PAGE_META
+from crawler.middlewares.conditional import DOC_META, KNOWN_BODY_META, KNOWN_STATE_META, PAGE_META
+from crawler.runbook import RunBook, SourceRun
 from extract.canonical import canonicalize_url
 from newswatch.config import Config, Source, load_config
 from newswatch.exceptions import ConfigError
-from store.model import iso, utcnow
+from store.model import PageState, iso, site_of, utcnow
 
 logger = logging.getLogger(__name__)
 
+MARK_META = "newswatch_mark"  # request.meta key: the listing entry's mark (crawler.recheck)
+
 
 class NewsSpider(scrapy.Spider):
-    """Ingest one source of newswatch.toml (spider argument `source`, optional `config`)."""
+    """Ingest sources of newswatch.toml (spider argument `source`, optional `config`)."""
 
     name = "news"
 
-    def __init__(self, source: Source, config: Config, ingest: IngestService,
-                 **kwargs: Any) -> None:
+    def __init__(self, config: Config, ingest: IngestService, sources: Iterable[Source] = (),
+                 keep_alive: bool = False, recheck_all: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.source = source
         self.config = config
         self.ingest = ingest
-        self.hosts = {host_of(u) for u in source.configured_urls}
-        self.follow = [re.compile(p) for p in source.follow]
-        self.seen: set[str] = set()  # article URLs already requested or skipped in this run
-        self.seen_documents: set[str] = set(source.configured_urls)  # feeds, sitemaps, listings
+        self.initial = list(sources)
+        self.keep_alive = keep_alive
+        self.recheck_all = recheck_all
+        self.runbook = RunBook(ingest, self.begin, limit=config.daemon.runs_in_flight,
+                               timeout=config.daemon.run_timeout, keep_finished=not keep_alive)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, source: str | None = None,
-                     config: Config | str | None = None, ingest: IngestService | None = None,
-                     **kwargs: Any) -> NewsSpider:
-        """Load the config, turn the source into settings, share or open the ingest service.
+                     sources: Iterable[str] = (), config: Config | str | None = None,
+                     ingest: IngestService | None = None, keep_alive: bool = False,
+                     recheck_all: bool = True, **kwargs: Any) -> NewsSpider:
+        """Load the config, turn it into settings, share or open the ingest service.
 
-        `config` is a loaded Config (from `crawl_sources`) or a path (`-a config=PATH`);
-        without it the usual lookup applies. Raises ConfigError for a bad config or name.
+        `config` is a loaded Config or a path (`-a config=PATH`); without it the usual
+        lookup applies. `source` (`-a source=NAME`) or `sources` name the runs to make,
+        after which the spider closes; `keep_alive` keeps it open for runs handed to it
+        later (`runbook.submit`). Raises ConfigError for a bad config or name.
         """
         cfg = config if isinstance(config, Config) else load_config(config)
-        if not source:
+        names = [source] if source else list(sources)
+        if not names and not keep_alive:
             raise ConfigError("no source given (use -a source=NAME)", path=str(cfg.path),
                               key="source")
-        src = cfg.source(source)
-        crawler.settings.setdict(source_settings(cfg, src), priority="spider")
+        chosen = [cfg.source(name) for name in names]
+        settings = (source_settings(cfg, chosen[0]) if len(chosen) == 1 and not keep_alive
+                    else engine_settings(cfg))
+        crawler.settings.setdict(settings, priority="spider")
         owned = ingest is None
         if ingest is None:
             ingest = IngestService.from_config(
                 cfg, workers=crawler.settings.getint("NEWSWATCH_EXTRACT_WORKERS"))
         crawler.settings.set("NEWSWATCH_INGEST", ingest, priority="spider")
         crawler.settings.set("NEWSWATCH_INGEST_OWNED", owned, priority="spider")
-        spider = cls(src, cfg, ingest, *args, **kwargs)
+        spider = cls(cfg, ingest, chosen, keep_alive, recheck_all, *args, **kwargs)
         spider._set_crawler(crawler)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
+
+    # -- runs ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Nothing to yield: each run's requests enter the engine when the run starts."""
+        self.ingest.warm_up()
+        self.runbook.start_timer()
+        if not self.keep_alive:
+            self.runbook.on_empty = self._all_done
+        for source in self.initial:
+            self.runbook.submit(source, recheck_all=self.recheck_all)
+        for _ in ():
+            yield _
+
+    def submit(self, source: Source, next_run_at: str | None = None) -> SourceRun:
+        """A run of `source` for the daemon: only new, changed and due pages."""
+        return self.runbook.submit(source, recheck_all=self.recheck_all, next_run_at=next_run_at)
+
+    async def begin(self, run: SourceRun) -> None:
+        """A run's first requests: its documents, its fixed pages, its due revisits."""
+        source = run.source
+        downloader = self.crawler.engine.downloader if self.crawler.engine else None
+        if isinstance(downloader, SiteDownloader):
+            for site in {site_of(u) for u in source.configured_urls}:
+                downloader.register(site, source.delay, source.concurrency)
+        run.seen_documents.update(source.configured_urls)
+        for url in source.feed + source.sitemap:
+            self.schedule(self.document_request(run, url, self.parse_document, depth=0))
+        for url in source.start:
+            self.schedule(self.document_request(run, url, self.parse_listing, page=0))
+        for url in self.claim(run, source.urls):
+            self.schedule(self.page_request(run, url))
+        limit = self.settings.getint("NEWSWATCH_DUE_PAGES_MAX")
+        due = await maybe_deferred_to_future(self.ingest.call(self.ingest.store.due_pages,
+                                                              source.name, limit))
+        for state in due:
+            for url in self.claim(run, [state.url]):
+                self.count(run, oc.REVISITED)
+                self.schedule(self.page_request(run, url, state))
+
+    def schedule(self, request: Request | None) -> None:
+        if request is not None and self.crawler.engine is not None:
+            self.crawler.engine.crawl(request)
+
+    def _all_done(self) -> None:
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None and not self.runbook.stopping:
+            deferred_from_coro(engine.close_spider_async(reason="finished"))
+
+    def on_idle(self) -> None:
+        if self.keep_alive or self.runbook.busy:
+            raise DontCloseSpider
+
+    def on_request_dropped(self, request: Request) -> None:
+        run = request.cb_kwargs.get("run")
+        if isinstance(run, SourceRun):
+            self.runbook.release(run)
+
+    async def on_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        # after the scraper drained every item: whatever is still open was cut short
+        self.runbook.stop_timer()
+        await self.runbook.close_all("partial")
+        if self.settings.getbool("NEWSWATCH_INGEST_OWNED"):
+            self.ingest.close()
 
     # -- requests -----------------------------------------------------------------------
 
-    async def start(self) -> AsyncIterator[Request]:
-        self.ingest.warm_up()
-        for url in self.source.feed + self.source.sitemap:
-            yield self.document_request(url, self.parse_document, depth=0)
-        for url in self.source.start:
-            yield self.document_request(url, self.parse_listing, page=0)
-        for url in self.source.urls:
-            self.seen.add(url)
-            yield self.page_request(url)
+    def _request(self, run: SourceRun, url: str, callback: Any, meta: dict[str, Any],
+                 cb_kwargs: dict[str, Any]) -> Request | None:
+        """A request for `run`, holding it until its callback or errback is over."""
+        if run.closed:
+            return None
+        self.runbook.hold(run)
+        # dont_filter: the spider dedupes pages itself (claim), and Scrapy's filter would
+        # silently swallow the way back of a redirect loop instead of letting it be counted
+        return Request(url, callback=callback, errback=self.on_error,
+                       headers=source_headers(run.source),
+                       meta={**source_meta(run.source), **meta},
+                       cb_kwargs={"run": run, **cb_kwargs}, dont_filter=True)
 
-    def document_request(self, url: str, callback: Any, fresh: bool = False,
-                         **cb_kwargs: Any) -> Request:
+    def document_request(self, run: SourceRun, url: str, callback: Any, fresh: bool = False,
+                         **cb_kwargs: Any) -> Request | None:
         """A feed, sitemap or listing: asked for conditionally unless `fresh`."""
-        return Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs,
-                       meta={} if fresh else {DOC_META: url}, dont_filter=True)
+        return self._request(run, url, callback, {} if fresh else {DOC_META: url}, cb_kwargs)
 
-    async def document(self, response: Response) -> Response | None:
+    def page_request(self, run: SourceRun, url: str, state: PageState | None = None,
+                     mark: str | None = None, looked_up: bool = False) -> Request | None:
+        """An article candidate; `state`: its stored state, when already looked up."""
+        meta: dict[str, Any] = {PAGE_META: url}
+        if state is not None or looked_up:
+            meta[KNOWN_STATE_META] = state
+        if mark is not None:
+            meta[MARK_META] = mark
+        return self._request(run, url, self.parse_page, meta, {})
+
+    def claim(self, run: SourceRun, urls: Iterable[str]) -> list[str]:
+        """The canonical forms of `urls` not yet handled in this run, now marked handled
+        (feeds, sitemaps and listings of one source overlap; each page counts once)."""
+        fresh = [u for u in dict.fromkeys(canonicalize_url(u) for u in urls)
+                 if u not in run.seen]
+        run.seen.update(fresh)
+        return fresh
+
+    async def article_requests(self, run: SourceRun,
+                               links: Iterable[Link]) -> AsyncIterator[Request]:
+        """Requests for the claimed links worth fetching (crawler.recheck decides)."""
+        entries = {canonicalize_url(link.url): link for link in links}
+        claimed = self.claim(run, entries)
+        if not claimed:
+            return
+        # Every entry's state is needed to judge it, unless every entry is asked for again
+        # anyway (a one-off crawl: only dated ones can be skipped); the conditional-GET
+        # middleware then reuses what was looked up here.
+        wanted = [u for u in claimed if not run.recheck_all or entries[u].lastmod is not None]
+        states = (await maybe_deferred_to_future(self.ingest.call(self.ingest.store.pages,
+                                                                  wanted)) if wanted else {})
+        now, looked = iso(utcnow()), set(wanted)
+        for url in claimed:
+            link, state = entries[url], states.get(url)
+            why = recheck.why_fetch(state, link.lastmod, link.mark, now, run.recheck_all)
+            if why in recheck.SKIPS:
+                self.count(run, why)
+                self.count(run, oc.UNCHANGED)
+                continue
+            self.count(run, oc.DISCOVERED)
+            if why in (recheck.ENTRY_CHANGED, recheck.DUE):
+                self.count(run, oc.REVISITED)
+            request = self.page_request(run, url, state, link.mark, looked_up=url in looked)
+            if request is not None:
+                yield request
+
+    # -- callbacks ----------------------------------------------------------------------
+
+    async def document(self, response: Response, run: SourceRun) -> Response | None:
         """The document as received or, after a 304, as kept when it last changed (None:
-        nothing is kept; the caller asks for it again in full)."""
-        page = self.fetched(response, DOC_META).raw_page()
+        nothing to read: not kept, or not needed)."""
+        page = self.fetched(response, run, DOC_META).raw_page()
+        store = self.ingest.store
         if response.status == 304:
-            self.count(oc.DOCUMENTS_NOT_MODIFIED)
-            kept = await maybe_deferred_to_future(
-                self.ingest.call(self.ingest.store.reuse_document, page))
+            self.count(run, oc.DOCUMENTS_NOT_MODIFIED)
+            if not run.recheck_all:  # nothing new in it: due pages come from the store
+                self._log_failure(self.ingest.call(store.touch_document, page), page.url)
+                return None
+            kept = await maybe_deferred_to_future(self.ingest.call(store.reuse_document, page))
             if kept is None:
                 return None
             body, content_type = kept
@@ -122,150 +254,162 @@ class NewsSpider(scrapy.Spider):
             cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
             return response.replace(cls=cls, status=200, headers=headers, body=body)
         if response.status == 200 and DOC_META in response.meta:
-            d = self.ingest.call(self.ingest.store.remember_document, page)
-            d.addErrback(lambda f: logger.error("could not keep %s: %s", page.url,
-                                                f.getErrorMessage()))
+            run.documents[page.url] = (page.headers.get("etag"),
+                                       page.headers.get("last-modified"))
+            self._log_failure(self.ingest.call(store.remember_document, page), page.url)
         return response
 
-    def page_request(self, url: str) -> Request:
-        # dont_filter: the spider dedupes pages itself (claim), and Scrapy's filter would
-        # silently swallow the way back of a redirect loop instead of letting it be counted
-        return Request(url, callback=self.parse_page, errback=self.on_error,
-                       meta={PAGE_META: url}, dont_filter=True)
+    @staticmethod
+    def _log_failure(d: Any, url: str) -> None:
+        d.addErrback(lambda f: logger.error("could not keep %s: %s", url, f.getErrorMessage()))
 
-    def claim(self, urls: Iterable[str]) -> list[str]:
-        """The canonical forms of `urls` not yet handled in this run, now marked handled
-        (feeds, sitemaps and listings of one source overlap; each page counts once)."""
-        fresh = [u for u in dict.fromkeys(canonicalize_url(u) for u in urls)
-                 if u not in self.seen]
-        self.seen.update(fresh)
-        return fresh
-
-    def article_requests(self, urls: Iterable[str]) -> Iterator[Request]:
-        """Requests for claimed article URLs."""
-        for url in urls:
-            self.count(oc.DISCOVERED)
-            yield self.page_request(url)
-
-    # -- callbacks ----------------------------------------------------------------------
-
-    async def parse_document(self, response: Response, depth: int) -> AsyncIterator[Request]:
+    async def parse_document(self, response: Response, run: SourceRun,
+                             depth: int) -> AsyncIterator[Request]:
         """A feed, a sitemap or a sitemap index."""
-        self.count(oc.FETCHED)
-        kept = await self.document(response)
-        if kept is None:
-            yield self.document_request(response.url, self.parse_document, fresh=True,
-                                        depth=depth)
-            return
-        response = kept
         try:
-            found = parse_document(response.body, response.url)
+            async for request in self._read_document(response, run, depth):
+                yield request
+        finally:
+            self.runbook.release(run)
+
+    async def _read_document(self, response: Response, run: SourceRun,
+                             depth: int) -> AsyncIterator[Request]:
+        self.count(run, oc.FETCHED)
+        kept = await self.document(response, run)
+        if kept is None:
+            if response.status == 304 and run.recheck_all:  # 304, but no copy kept
+                request = self.document_request(run, response.url, self.parse_document,
+                                                fresh=True, depth=depth)
+                if request is not None:
+                    yield request
+            return
+        try:
+            found = parse_document(kept.body, kept.url)
         except DiscoveryError as exc:
-            self.record_error("malformed-feed", response.url, response.status, str(exc))
+            self.record_error(run, "malformed-feed", kept.url, kept.status, str(exc))
             return
         if found.recovered:
             logger.warning("%s: malformed XML in %s, read what could be recovered",
-                           self.source.name, response.url)
-            self.count("recovered-xml")
+                           run.name, kept.url)
+            self.count(run, "recovered-xml")
         if found.kind == "index":
-            max_depth = self.settings.getint("NEWSWATCH_SITEMAP_MAX_DEPTH")
-            for link in found.links:
-                if (depth < max_depth and host_of(link.url) in self.hosts
-                        and link.url not in self.seen_documents):
-                    self.seen_documents.add(link.url)
-                    yield self.document_request(link.url, self.parse_document,
-                                                depth=depth + 1)
+            for request in self._child_sitemaps(run, found.links, depth):
+                yield request
             return
-        for request in self.article_requests(await self._changed(found.links)):
+        async for request in self.article_requests(run, found.links):
             yield request
 
-    async def _changed(self, links: list[Link]) -> list[str]:
-        """Canonical URLs of the (claimed) links whose lastmod does not show them
-        unchanged since our last fetch (pages are stored under their canonical URL)."""
-        lastmods = {canonicalize_url(link.url): link.lastmod for link in links}
-        canonical = [(url, lastmods[url]) for url in self.claim(lastmods)]
-        dated = [url for url, lastmod in canonical if lastmod is not None]
-        states = await maybe_deferred_to_future(self.ingest.page_states(dated)) if dated else {}
-        keep = []
-        for url, lastmod in canonical:
-            state = states.get(url)
-            # only a good copy counts: an error also updates a page's fetched_at
-            if (state is None or not state.body_hash or (state.status or 0) >= 400
-                    or changed_since(lastmod, state.last_modified, state.fetched_at)):
-                keep.append(url)
-            else:
-                self.count(oc.SKIPPED_LASTMOD)
-                self.count(oc.UNCHANGED)
-        return keep
+    def _child_sitemaps(self, run: SourceRun, links: list[Link],
+                        depth: int) -> Iterator[Request]:
+        max_depth = self.settings.getint("NEWSWATCH_SITEMAP_MAX_DEPTH")
+        for link in links:
+            if (depth < max_depth and host_of(link.url) in run.hosts
+                    and link.url not in run.seen_documents):
+                run.seen_documents.add(link.url)
+                request = self.document_request(run, link.url, self.parse_document,
+                                                depth=depth + 1)
+                if request is not None:
+                    yield request
 
-    async def parse_listing(self, response: Response, page: int) -> AsyncIterator[Request]:
+    async def parse_listing(self, response: Response, run: SourceRun,
+                            page: int) -> AsyncIterator[Request]:
         """A listing page: article links matching `follow`, then the next page."""
-        self.count(oc.FETCHED)
-        kept = await self.document(response)
+        try:
+            async for request in self._read_listing(response, run, page):
+                yield request
+        finally:
+            self.runbook.release(run)
+
+    async def _read_listing(self, response: Response, run: SourceRun,
+                            page: int) -> AsyncIterator[Request]:
+        self.count(run, oc.FETCHED)
+        kept = await self.document(response, run)
         if kept is None:
-            yield self.document_request(response.url, self.parse_listing, fresh=True,
-                                        page=page)
+            if response.status == 304 and run.recheck_all:
+                request = self.document_request(run, response.url, self.parse_listing,
+                                                fresh=True, page=page)
+                if request is not None:
+                    yield request
             return
-        response = kept
-        if not isinstance(response, TextResponse):
-            self.record_error("not-html", response.url, response.status,
+        if not isinstance(kept, TextResponse):
+            self.record_error(run, "not-html", kept.url, kept.status,
                               "listing page is not HTML")
             return
-        listing = parse_listing(response.text, response.url,
-                                self.follow or [re.compile("")], self.hosts)
-        for request in self.article_requests(self.claim(listing.links)):
+        listing = parse_listing(kept.text, kept.url, run.follow, run.hosts)
+        links = [Link(url, None, listing.marks.get(url)) for url in listing.links]
+        async for request in self.article_requests(run, links):
             yield request
         next_page = listing.next_page
-        if next_page and page < self.source.max_pages and next_page not in self.seen_documents:
-            self.seen_documents.add(next_page)
-            yield self.document_request(next_page, self.parse_listing, page=page + 1)
+        if (next_page and page < run.source.max_pages
+                and next_page not in run.seen_documents):
+            run.seen_documents.add(next_page)
+            request = self.document_request(run, next_page, self.parse_listing, page=page + 1)
+            if request is not None:
+                yield request
 
-    def parse_page(self, response: Response) -> Iterator[PageItem]:
-        """An article candidate (or a 304 for one): hand the raw page to the pipeline."""
-        self.count(oc.FETCHED)
-        item = self.fetched(response, PAGE_META)
-        if KNOWN_BODY_META in response.meta:
-            item.looked_up, item.stored_hash = True, response.meta[KNOWN_BODY_META]
-        yield item
+    def parse_page(self, response: Response, run: SourceRun) -> PageItem:
+        """An article candidate (or a 304 for one): hand the raw page to the pipeline,
+        which releases the run once the page is stored."""
+        try:
+            self.count(run, oc.FETCHED)
+            item = self.fetched(response, run, PAGE_META)
+            if KNOWN_BODY_META in response.meta:
+                item.looked_up, item.stored_hash = True, response.meta[KNOWN_BODY_META]
+            item.listed_mark = response.meta.get(MARK_META)
+            self.runbook.hold(run)
+            return item
+        finally:
+            self.runbook.release(run)
 
-    def fetched(self, response: Response, meta_key: str) -> PageItem:
+    def fetched(self, response: Response, run: SourceRun, meta_key: str) -> PageItem:
         """The raw response, stored under the URL the request was made for."""
         return PageItem(url=response.meta.get(meta_key, response.url), final_url=response.url,
                         status=response.status, headers=headers_of(response),
-                        body=response.body, source=self.source.name, fetched_at=iso(utcnow()))
+                        body=response.body, source=run.name, fetched_at=iso(utcnow()),
+                        run_key=run.key, revisit=run.source.revisit)
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request and go on with the rest of the source."""
         request: Request = failure.request  # type: ignore[attr-defined]
+        run: SourceRun = request.cb_kwargs["run"]
+        try:
+            self._count_error(failure, request, run)
+        finally:
+            self.runbook.release(run)
+
+    def _count_error(self, failure: Failure, request: Request, run: SourceRun) -> None:
         kind, status = oc.error_kind(failure)
         if kind == "robots":
-            self.count(oc.SKIPPED_ROBOTS)
+            self.count(run, oc.SKIPPED_ROBOTS)
             return
-        self.count(oc.FETCHED)  # a request that ended, if only in an error
-        reason = str(failure.value) or self.describe(kind)
+        self.count(run, oc.FETCHED)  # a request that ended, if only in an error
+        reason = str(failure.value) or self.describe(kind, request)
         if isinstance(failure.value, HttpError) and kind == "bad-redirect":
             location = failure.value.response.headers.get("Location") or b""
             reason = (f"redirect to {location.decode('latin-1')[:200]!r} not followed"
                       " (only http and https)")
-        self.record_error(kind, request.meta.get(PAGE_META, request.url), status, reason)
+        self.record_error(run, kind, request.meta.get(PAGE_META, request.url), status, reason)
 
-    def describe(self, kind: str) -> str:
+    def describe(self, kind: str, request: Request) -> str:
         """A reason for an error whose exception says nothing (e.g. a cancelled download)."""
         if kind == "too-large":
-            return (f"response body larger than the download max size"
-                    f" ({self.settings.getint('DOWNLOAD_MAXSIZE')} bytes)")
+            limit = request.meta.get("download_maxsize",
+                                     self.settings.getint("DOWNLOAD_MAXSIZE"))
+            return f"response body larger than the download max size ({limit} bytes)"
         return kind
 
     # -- counting -----------------------------------------------------------------------
 
-    def count(self, outcome: str, n: int = 1) -> None:
+    def count(self, run: SourceRun, outcome: str, n: int = 1) -> None:
+        run.counts[outcome] += n
         self.crawler.stats.inc_value(oc.PREFIX + outcome, n)
 
-    def record_error(self, kind: str, url: str, status: int | None, reason: str) -> None:
-        self.count(oc.ERRORS)
-        self.count(f"{oc.ERRORS}/{kind}")
-        logger.warning("%s: %s %s (%s)", self.source.name, kind, url, reason)
-        d = self.ingest.record_error(url, self.source.name, status, f"{kind}: {reason}")
+    def record_error(self, run: SourceRun, kind: str, url: str, status: int | None,
+                     reason: str) -> None:
+        self.count(run, oc.ERRORS)
+        self.count(run, f"{oc.ERRORS}/{kind}")
+        logger.warning("%s: %s %s (%s)", run.name, kind, url, reason)
+        d = self.ingest.record_error(url, run.name, status, f"{kind}: {reason}")
         d.addErrback(lambda f: logger.error("could not record error for %s: %s", url,
                                             f.getErrorMessage()))
 

@@ -21,14 +21,21 @@ if TYPE_CHECKING:
 @click.option("--quiet", "-q", is_flag=True, help="No live progress; only the summary.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the summary as JSON: {source: {status, fetched, new, ...}}.")
+@click.option("--due", is_flag=True,
+              help="Ask again only for known articles whose revisit is due or whose feed, "
+                   "sitemap or listing entry changed, as the daemon does (default: every "
+                   "listed article, conditionally).")
 @click.pass_context
-def command(ctx: click.Context, sources: tuple[str, ...], quiet: bool, as_json: bool) -> None:
+def command(ctx: click.Context, sources: tuple[str, ...], quiet: bool, as_json: bool,
+            due: bool) -> None:
     """One ingest pass over the named sources (default: all), then exit.
 
     Shows live progress on a terminal (pages fetched and extracted per source), then a
     per-source summary: fetched, new, updated, unchanged, duplicates, errors. Exit
     status 1 when every source failed, 2 for a bad config or an unknown source.
     SIGINT/SIGTERM stop cleanly: pages in flight are stored, runs recorded as partial.
+    With --due, known articles follow their source's `revisit` schedule, as in the
+    daemon: the cheap way to poll from cron.
 
     Example: newswatch crawl m31 westernjournal
     """
@@ -38,7 +45,7 @@ def command(ctx: click.Context, sources: tuple[str, ...], quiet: bool, as_json: 
     from crawler.runner import run_sources  # Scrapy loads only when a crawl really runs
 
     progress = not (quiet or as_json) and sys.stderr.isatty()
-    runs = run_sources(config, list(sources) or None, progress=progress)
+    runs = run_sources(config, list(sources) or None, progress=progress, recheck_all=not due)
     if as_json:
         # one line: easy to pick out of a log, e.g. by the daemon
         click.echo(json.dumps({run.name: run.as_dict() for run in runs}))

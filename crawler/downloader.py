@@ -1,0 +1,68 @@
+"""Scrapy's downloader with per-site politeness shared by every source crawling a site.
+
+One engine serves every source run, so one downloader slot per site already makes two
+sources on one site share its delay and concurrency. Two changes to Scrapy's default:
+- a slot is a *site*, host and port (`store.model.site_of`), not a bare host name: two
+  servers on one host are two sites (every fixture site is 127.0.0.1 on its own port);
+- a slot's delay never drops below the largest `delay`, and its concurrency never exceeds
+  the smallest `concurrency`, of the sources registered for the site, whatever
+  AutoThrottle does (its own floor is one number for the whole crawl).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.core.downloader import Downloader, Slot
+
+from store.model import site_of
+
+if TYPE_CHECKING:
+    from scrapy.http import Request
+
+
+class PoliteSlot(Slot):
+    """A download slot with a delay floor."""
+
+    __slots__ = ("floor",)
+
+    def __init__(self, concurrency: int, delay: float, jitter: float | None = None,
+                 floor: float = 0.0) -> None:
+        super().__init__(concurrency, max(delay, floor), jitter)
+        self.floor = floor
+
+    def download_delay(self) -> float:
+        return max(self.floor, super().download_delay())
+
+
+class SiteDownloader(Downloader):
+    """DOWNLOADER setting: slots per site, politeness per site across sources."""
+
+    def __init__(self, crawler: object) -> None:
+        super().__init__(crawler)  # type: ignore[arg-type]
+        self.politeness: dict[str, tuple[float, int]] = {}  # site -> (delay, concurrency)
+
+    def register(self, site: str, delay: float, concurrency: int) -> None:
+        """A source crawls `site`: the site keeps the strictest settings of its sources."""
+        held = self.politeness.get(site)
+        if held is not None:
+            delay, concurrency = max(delay, held[0]), min(concurrency, held[1])
+        self.politeness[site] = (delay, concurrency)
+        slot = self.slots.get(site)
+        if isinstance(slot, PoliteSlot):
+            slot.floor, slot.concurrency = delay, concurrency
+            slot.delay = max(slot.delay, delay)
+
+    def get_slot_key(self, request: Request) -> str:
+        meta_slot: str | None = request.meta.get(self.DOWNLOAD_SLOT)
+        if meta_slot is not None:
+            return meta_slot
+        return site_of(request.url)
+
+    def _get_slot(self, request: Request, spider: object = None) -> tuple[str, Slot]:
+        key = self.get_slot_key(request)
+        if key not in self.slots:
+            delay, concurrency = self.politeness.get(key, (0.0, self.domain_concurrency))
+            self.slots[key] = PoliteSlot(concurrency, self._delay, self._jitter, floor=delay)
+            self._start_slot_gc()
+        return key, self.slots[key]
