@@ -63,7 +63,9 @@ def test_why_fetch(page: PageState | None, lastmod: datetime | None, mark: str |
 
 # -- real crawls --------------------------------------------------------------------------
 
-WORDS = ["rail", "bridge", "tumen", "port", "grain", "oil", "shells", "drones", "troops", "kursk", "summit", "treaty", "envoy", "sanctions", "labour", "tourism", "banking", "satellite", "fishing", "coal", "ferry", "pipeline"]
+WORDS = ["rail", "bridge", "tumen", "port", "grain", "oil", "shells", "drones", "troops",
+         "kursk", "summit", "treaty", "envoy", "sanctions", "labour", "tourism", "banking",
+         "satellite", "fishing", "coal", "ferry", "pipeline"]
 
 
 def article(title: str, n: int) -> str:
