@@ -38,13 +38,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from newswatch.cluster import masked
 from newswatch.config import Config, Source
+
+if TYPE_CHECKING:
+    from newswatch.cluster.coordinator import Coordinator
 
 log = logging.getLogger("newswatch.scheduler")
 
@@ -182,6 +186,7 @@ class Daemon:
         self.waiting: deque[str] = deque()
         self.in_flight: dict[str, float] = {}  # source -> when it was handed out
         self.engine: EngineProcess | None = None
+        self.cluster: Coordinator | None = None  # [cluster]: workers crawl, we apply
         self.stopping = False
         self.runs_done = 0
         self.failed_runs = 0
@@ -201,14 +206,29 @@ class Daemon:
     def start(self) -> None:
         now = datetime.now(UTC)
         kept = kept_schedule(self.config.db)
+        overdue = sum(1 for name, at in kept.items() if at < now and name in self.config.sources)
+        if overdue:
+            log.info("%d sources are overdue (the daemon was not running): their runs are"
+                     " spread over their cadence", overdue)
         for name, source in sorted(self.config.sources.items()):
             first = first_run(source, now, kept.get(name))
+            # each run falls between `every - jitter` and `every` after the last one
+            # (APScheduler adds 0..jitter to each interval): never later than promised
+            jitter = jitter_for(source)
             self.scheduler.add_job(
-                self.inbox.put, IntervalTrigger(seconds=source.every_seconds,
-                                                jitter=jitter_for(source), timezone=UTC),
+                self.inbox.put, IntervalTrigger(seconds=source.every_seconds - jitter,
+                                                jitter=jitter, timezone=UTC),
                 args=[("due", name)], id=name, name=f"ingest {name}", next_run_time=first)
         self.scheduler.start()
-        self.start_engine()
+        if self.config.cluster is not None:
+            from newswatch.cluster.coordinator import Coordinator
+
+            self.cluster = Coordinator(self.config, self.inbox)
+            self.cluster.start()
+            log.info("coordinating a cluster through Redis at %s: runs go to `newswatch"
+                     " worker` processes", masked(self.config.cluster.redis))
+        else:
+            self.start_engine()
 
     def next_run(self, name: str) -> str | None:
         job = self.scheduler.get_job(name)
@@ -223,7 +243,13 @@ class Daemon:
         self.waiting.append(name)
 
     def dispatch(self) -> None:
-        """Hand waiting runs to the engine, up to the limit."""
+        """Hand waiting runs to the engine, up to the limit (to the cluster: all)."""
+        if self.cluster is not None:
+            while self.waiting and not self.stopping:
+                name = self.waiting.popleft()
+                self.in_flight[name] = time.monotonic()
+                self.cluster.dispatch(name, self.next_run(name))
+            return
         engine = self.engine
         if engine is None or not engine.ready or engine.draining or self.stopping:
             return
@@ -244,17 +270,17 @@ class Daemon:
             return
         log.info("crawl engine started (pid %d)", self.engine.pid)
 
-    def on_message(self, engine: EngineProcess, message: dict[str, Any]) -> None:
-        if engine is not self.engine:
+    def on_message(self, engine: EngineProcess | None, message: dict[str, Any]) -> None:
+        if engine is not self.engine:  # an engine replaced since (None: the cluster's)
             return
-        if message.get("ready"):
+        if message.get("ready") and engine is not None:
             engine.ready = True
             engine.send({"schedule": {name: self.next_run(name)
                                       for name in self.config.sources}})
         elif "done" in message:
             self.on_done(engine, message)
 
-    def on_done(self, engine: EngineProcess, message: dict[str, Any]) -> None:
+    def on_done(self, engine: EngineProcess | None, message: dict[str, Any]) -> None:
         name = str(message["done"])
         started = self.in_flight.pop(name, None)
         error = message.get("error")
@@ -262,8 +288,9 @@ class Daemon:
             if not self.stopping and name in self.config.sources:
                 self.waiting.appendleft(name)  # handed back: it runs next
             return
-        engine.runs_done = int(message.get("runs", engine.runs_done))
-        engine.memory_mb = float(message.get("memory_mb") or 0.0)
+        if engine is not None:
+            engine.runs_done = int(message.get("runs", engine.runs_done))
+            engine.memory_mb = float(message.get("memory_mb") or 0.0)
         status = message.get("status") or "failed"
         self.runs_done += 1
         self.tally.runs[status] += 1
@@ -274,7 +301,8 @@ class Daemon:
         quiet = status == "ok" and not (counts.get("new") or counts.get("updated"))
         log.log(logging.DEBUG if quiet else logging.INFO, "run of %s %s in %.1fs: %s", name,
                 "ended" if status != "failed" else "failed", took, summarize(counts))
-        self._maybe_recycle(engine)
+        if engine is not None:
+            self._maybe_recycle(engine)
 
     def _maybe_recycle(self, engine: EngineProcess) -> None:
         settings = self.config.daemon
@@ -329,7 +357,8 @@ class Daemon:
                 item = self.inbox.get_nowait()
             except queue.Empty:
                 item = None
-        if (self.engine is None and self._restart_at is not None and not self.stopping
+        if (self.engine is None and self.cluster is None and self._restart_at is not None
+                and not self.stopping
                 and time.monotonic() >= self._restart_at):
             self.start_engine()
         self.dispatch()
@@ -368,6 +397,8 @@ class Daemon:
         self.stopping = True
         with contextlib.suppress(Exception):
             self.scheduler.shutdown(wait=False)
+        if self.cluster is not None:
+            self.cluster.stop()
         engine = self.engine
         if engine is None:
             return
@@ -407,6 +438,9 @@ def serve_forever(config: Config) -> int:
         log.info("%s received: finishing runs in hand", signal.Signals(signum).name)
         daemon.inbox.put(("stop",))  # SimpleQueue.put may be called from a signal handler
 
+    from newswatch.notify import start_service
+
+    notifier = start_service(config)  # [notify.*]: a sender thread (None without any)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:
@@ -417,6 +451,8 @@ def serve_forever(config: Config) -> int:
             daemon.step()
         daemon.stop()
     finally:
+        if notifier is not None:
+            notifier.stop()  # sends in flight finish and are recorded
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("newswatch daemon stopped after %.0fs: %d runs, %d failed", time.monotonic() -

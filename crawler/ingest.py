@@ -1,8 +1,8 @@
 """The bridge between the Twisted reactor and the CPU- and disk-bound work of an ingest.
 
-One `IngestService` per process, shared by every crawler in it:
-- extraction runs in a `ProcessPoolExecutor` (both cores), so a 30 ms trafilatura call
-  never stalls the downloader;
+One `IngestService` per process, shared by every run of its engine:
+- extraction runs in a process pool (crawler.pool), so a 30 ms trafilatura call never
+  stalls the downloader;
 - every store call (reads included) runs on one writer thread that commits in groups
   (crawler.writer), so SQLite sees a single writer and the reactor never blocks on a lock;
 - results come back to the reactor thread as Deferreds.
@@ -11,27 +11,31 @@ One `IngestService` per process, shared by every crawler in it:
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from twisted.internet.defer import Deferred
 
-from crawler import workers
+from crawler.pool import ExtractionPool
 from crawler.reactor import deferred_from_future
 from crawler.writer import BatchWriter
 from extract.record import Extraction
+from extract.topics import topic_key
 from newswatch.config import Config
 from store import IngestResult, PageState, RawPage, Store
-from store.model import site_of
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class Opening(NamedTuple):
+    """What a run starts from (IngestService.open_run)."""
+
+    run_id: int | None  # its runs row, when made here
+    due: list[PageState]  # known pages whose revisit is due
+    documents: dict[str, PageState]  # the stored state of its feeds, sitemaps, listings
 
 
 class IngestService:
@@ -39,110 +43,28 @@ class IngestService:
 
     def __init__(self, db: Path, events_log: Path | None, topics: dict[str, str],
                  workers: int = 2) -> None:
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-        # Start the workers first: while this process has one thread and no open store
-        # they can be plain forks, which share the extractor already imported here.
-        self._pool = _forked_pool(workers)
-        # every worker of a forked pool is running once it took its first task, so a
-        # submit to it never waits: the reactor may hand pages to this one directly
-        self._forked = self._pool
+        # the pool first: its workers are forked before this process runs any thread
+        self.pool = ExtractionPool(workers, self._learned_boilerplate, topic_key(topics))
         self.store = Store.open(db, events_log=events_log, topics=topics)
         self._writer = BatchWriter(self.store)
-        # Submitting to a process pool can block while it starts a worker (the forkserver
-        # finishing its imports), so the reactor hands pages over through this thread.
-        self._feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-feed")
-        self._warm = self._pool is not None
-        self._boilerplate: dict[str, frozenset[str]] = {}  # site -> learned paragraphs
         self.closed = False
 
     @classmethod
     def from_config(cls, config: Config, workers: int = 2) -> IngestService:
         return cls(config.db, config.events_log, config.topic_queries(), workers=workers)
 
-    # -- extraction -------------------------------------------------------------------
+    def _learned_boilerplate(self, site: str) -> frozenset[str]:
+        # through the writer thread, which owns the connection
+        return self._writer.submit(self.store.boilerplate, site).result()
 
-    def _get_pool(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                # By now this process runs threads (and maybe the reactor), which a plain
-                # fork would copy in an undefined state: fork from a clean forkserver.
-                self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 initializer=workers.init_worker,
-                                                 mp_context=workers.forkserver_context())
-            return self._pool
+    # -- extraction -------------------------------------------------------------------
 
     def warm_up(self) -> None:
         """Start the workers now, so their start-up overlaps the first downloads."""
-        if not self._warm:
-            self._warm = True
-            for _ in range(self.workers):
-                self._feeder.submit(self._submit, workers.ready)
+        self.pool.warm_up()
 
     def extract(self, page: RawPage) -> Deferred[Extraction]:
-        """Extract `page` in a worker process; fires on the reactor thread.
-
-        The worker also matches the topics and packs the body (`page.packed`), so the
-        store writer does neither."""
-        direct = self._submit_directly(page)
-        if direct is not None:
-            d: Deferred[Any] = deferred_from_future(direct)
-        else:
-            handed_over = self._feeder.submit(self._submit_extraction, page)
-            d = deferred_from_future(handed_over)
-            d.addCallback(deferred_from_future)  # then wait for the worker's result
-        d.addCallback(_unpack, page)
-        d.addErrback(self._on_extract_failure)
-        return d
-
-    def _submit_extraction(self, page: RawPage) -> Future[tuple[Extraction, bytes | None]]:
-        """On the feeder thread: the site's learned boilerplate, then off to a worker."""
-        site = site_of(page.final_url)
-        if site not in self._boilerplate:
-            # Learned once per run, through the writer thread that owns the connection.
-            self._boilerplate[site] = self._writer.submit(self.store.boilerplate, site).result()
-        return self._submit(workers.extract_raw,
-                            *self._extract_args(page, self._boilerplate[site]))
-
-    def _submit_directly(self, page: RawPage) -> Future[tuple[Extraction, bytes | None]] | None:
-        """On the reactor thread: submit to the forked pool when nothing can block (its
-        workers run, the site's boilerplate is known); None when the page must go through
-        the feeder (first page of a site; a forkserver pool, whose submit may wait for a
-        worker to start; a broken pool to replace)."""
-        pool, learned = self._pool, self._boilerplate.get(site_of(page.final_url))
-        if pool is None or pool is not self._forked or learned is None:
-            return None
-        try:
-            return pool.submit(workers.extract_raw, *self._extract_args(page, learned))
-        except BrokenProcessPool:
-            return None
-
-    def _extract_args(self, page: RawPage, boilerplate: frozenset[str]) -> tuple[Any, ...]:
-        return (page.body, page.final_url, page.headers.get("content-type"), boilerplate,
-                self.store.topics.key)
-
-    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        """On the feeder thread: submit to the pool, replacing it if a worker died."""
-        try:
-            return self._get_pool().submit(fn, *args)
-        except BrokenProcessPool:
-            self._replace_broken_pool()
-            return self._get_pool().submit(fn, *args)
-
-    def _on_extract_failure(self, failure: Any) -> Any:
-        # A worker killed by a pathological page breaks the whole pool: replace it so the
-        # rest of the run goes on, and let this page count as an error.
-        if failure.check(BrokenProcessPool):
-            self._replace_broken_pool()
-        return failure
-
-    def _replace_broken_pool(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-        logger.warning("extraction worker pool broke; starting a new one")
+        return self.pool.extract(page)
 
     # -- store ------------------------------------------------------------------------
 
@@ -154,12 +76,62 @@ class IngestService:
         """Run `fn(*args)` on the writer thread and wait: only for a forced shutdown."""
         return self._writer.submit(fn, *args).result(timeout=timeout)
 
+    # What the crawler asks of its store. The cluster worker (crawler.remote) answers the
+    # same calls from Redis and sends its writes to the coordinator instead.
+
+    def start_run(self, source: str) -> Deferred[int]:
+        return self.call(self.store.start_run, source)
+
+    def open_run(self, source: str, create: bool, due_limit: int,
+                 documents: list[str]) -> Deferred[Opening]:
+        """What a run needs to start, in one trip to the writer thread: its runs row (if
+        `create`), its due revisits and the state of its documents."""
+        return self.call(self._open_run, source, create, due_limit, documents)
+
+    def _open_run(self, source: str, create: bool, due_limit: int,
+                  documents: list[str]) -> Opening:
+        with self.store.batch():
+            run_id = self.store.start_run(source) if create else None
+            return Opening(run_id, self.store.due_pages(source, due_limit),
+                           self.store.pages(documents))
+
+    def finish_run(self, run_id: int, counts: dict[str, int], status: str | None,
+                   **details: Any) -> Deferred[str]:
+        return self.call(self._finish_run, run_id, counts, status, details)
+
+    def finish_run_now(self, run_id: int, counts: dict[str, int], status: str | None,
+                       **details: Any) -> str:
+        """The same, waiting for it: only for a forced shutdown."""
+        return self.call_now(self._finish_run, run_id, counts, status, details)
+
+    def _finish_run(self, run_id: int, counts: dict[str, int], status: str | None,
+                    details: dict[str, Any]) -> str:
+        return self.store.finish_run(run_id, counts, status, **details)
+
+    def due_pages(self, source: str, limit: int) -> Deferred[list[PageState]]:
+        return self.call(self.store.due_pages, source, limit)
+
+    def pages(self, urls: list[str]) -> Deferred[dict[str, PageState]]:
+        return self.call(self.store.pages, urls)
+
+    def remember_document(self, page: RawPage) -> Deferred[None]:
+        return self.call(self.store.remember_document, page)
+
+    def touch_document(self, page: RawPage) -> Deferred[None]:
+        return self.call(self.store.touch_document, page)
+
+    def reuse_document(self, page: RawPage) -> Deferred[tuple[bytes, str | None] | None]:
+        return self.call(self.store.reuse_document, page)
+
+    def schedule(self, due: dict[str, str | None]) -> Deferred[None]:
+        return self.call(self.store.schedule, due)
+
+    def close_interrupted(self) -> list[str]:
+        """At start-up: close the runs of processes that died mid-run (waits)."""
+        return self.call_now(self.store.close_interrupted)
+
     def page_state(self, url: str) -> Deferred[PageState | None]:
         return self.call(self.store.page, url)
-
-    def page_states(self, urls: Iterable[str]) -> Deferred[dict[str, PageState | None]]:
-        wanted = list(urls)
-        return self.call(lambda: {url: self.store.page(url) for url in wanted})
 
     def ingest(self, page: RawPage, extraction: Extraction) -> Deferred[IngestResult]:
         return self.call(self.store.ingest, page, extraction)
@@ -177,38 +149,7 @@ class IngestService:
             return
         self.closed = True
         self._writer.shutdown()
-        self._feeder.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            _stop_pool(pool)
+        self.pool.close()
         self.store.close()
 
 
-def _unpack(result: tuple[Extraction, bytes | None], page: RawPage) -> Extraction:
-    extraction, page.packed = result
-    return extraction
-
-
-def _forked_pool(size: int) -> ProcessPoolExecutor | None:
-    """A pool of workers forked right now, if this process is single-threaded; else None."""
-    if not workers.fork_is_safe():
-        return None
-    pool = ProcessPoolExecutor(max_workers=size, initializer=workers.init_worker,
-                               mp_context=multiprocessing.get_context("fork"))
-    pool.submit(workers.ready)  # a fork pool starts all its workers on the first task
-    return pool
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers without waiting for them to finish warming up.
-
-    Only called once every page is through, so no worker holds real work; a worker still
-    importing trafilatura would otherwise hold the exit for seconds.
-    """
-    processes = list((pool._processes or {}).values())  # no public API for this
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=5)

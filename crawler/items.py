@@ -30,9 +30,10 @@ class PageItem:
     run_key: int | None = None  # the source run it was fetched for (crawler.runbook)
     listed_mark: str | None = None  # its entry in the feed or listing (crawler.recheck)
     revisit: tuple[float, ...] = DEFAULT_AGES  # its source's revisit schedule
+    run_id: int | None = None  # the store's runs row of that run
 
     def raw_page(self) -> RawPage:
         return RawPage(url=self.url, final_url=self.final_url, status=self.status,
                        headers=self.headers, body=self.body, source=self.source,
                        fetched_at=self.fetched_at, listed_mark=self.listed_mark,
-                       revisit=self.revisit)
+                       revisit=self.revisit, run_id=self.run_id)

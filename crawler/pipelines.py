@@ -70,10 +70,11 @@ class IngestPipeline:
         except _StageError as exc:
             self._error(page, run, exc.stage, exc.__cause__)
         else:
-            self._count_result(result, run)
+            if result is not None:  # None: decided elsewhere (a cluster's coordinator)
+                self._count_result(result, run)
 
     async def _ingest(self, page: RawPage, item: PageItem,
-                      run: SourceRun | None) -> IngestResult:
+                      run: SourceRun | None) -> IngestResult | None:
         try:
             if page.status == 304:
                 self.count(run, oc.NOT_MODIFIED)

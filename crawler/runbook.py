@@ -133,9 +133,10 @@ class RunBook:
     # -- starting ------------------------------------------------------------------------
 
     def submit(self, source: Source, *, recheck_all: bool = True,
-               next_run_at: str | None = None) -> SourceRun:
-        """Queue a run of `source`; it starts as soon as fewer than `limit` run."""
-        run = SourceRun(next(self._keys), source, recheck_all, next_run_at)
+               next_run_at: str | None = None, run_id: int | None = None) -> SourceRun:
+        """Queue a run of `source` (`run_id`: its runs row, when made elsewhere); it
+        starts as soon as fewer than `limit` run."""
+        run = SourceRun(next(self._keys), source, recheck_all, next_run_at, run_id)
         if self.stopping:
             run.error = "not started: the engine is stopping"
             run.done.callback(run)
@@ -161,9 +162,7 @@ class RunBook:
     async def _open(self, run: SourceRun) -> None:
         self.hold(run)  # the opening itself: the run cannot end before its first requests
         try:
-            run.run_id = await maybe_deferred_to_future(
-                self.ingest.call(self.ingest.store.start_run, run.name))
-            await self.begin(run)
+            await self.begin(run)  # makes its runs row, unless it came with one
         except Exception as exc:
             run.error = f"the run could not start: {exc}"
             logger.error("%s: %s", run.name, run.error, exc_info=exc)
@@ -199,21 +198,17 @@ class RunBook:
     async def _record(self, run: SourceRun, status: str | None) -> None:
         if run.run_id is not None and not run.recorded:
             try:
-                run.status = await maybe_deferred_to_future(self.ingest.call(
-                    self._write_finish, run, status))
+                recorded = await maybe_deferred_to_future(self.ingest.finish_run(
+                    run.run_id, run.summary(), status, **self._details(run)))
+                run.recorded, run.status = True, recorded
             except Exception as exc:
                 logger.error("%s: could not record the end of the run: %r", run.name, exc)
         self._done(run)
 
-    def _write_finish(self, run: SourceRun, status: str | None) -> str:
-        """On the writer thread (also called directly by a forced stop)."""
-        if run.recorded:
-            return run.status or "partial"
-        recorded = self.ingest.store.finish_run(
-            run.run_id or 0, run.summary(), status, duration=run.seconds,
-            next_run_at=run.next_run_at, documents=run.documents)
-        run.recorded, run.status = True, recorded
-        return recorded
+    @staticmethod
+    def _details(run: SourceRun) -> dict[str, Any]:
+        return {"duration": run.seconds, "next_run_at": run.next_run_at,
+                "documents": run.documents}
 
     def _done(self, run: SourceRun) -> None:
         if self.active.pop(run.key, None) is None:
@@ -261,9 +256,11 @@ class RunBook:
         self.drop_waiting()
         for run in list(self.active.values()):
             run.closed = True
-            if run.run_id is not None:
+            if run.run_id is not None and not run.recorded:
                 try:
-                    self.ingest.call_now(self._write_finish, run, status)
+                    run.status = self.ingest.finish_run_now(run.run_id, run.summary(), status,
+                                                            **self._details(run))
+                    run.recorded = True
                 except Exception as exc:
                     logger.error("%s: could not record the end of the run: %r", run.name, exc)
             self._done(run)

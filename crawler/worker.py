@@ -109,7 +109,7 @@ class Engine:
         elif "schedule" in message:
             spider = self.session.spider
             if spider is not None:
-                spider.ingest.call(spider.ingest.store.schedule, dict(message["schedule"]))
+                spider.ingest.schedule(dict(message["schedule"]))
         elif message.get("drain"):
             self.drain()
 
@@ -177,6 +177,8 @@ class Engine:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.worker", description=__doc__)
     parser.add_argument("--config", required=True)
+    parser.add_argument("--cluster", action="store_true",
+                        help="take runs from the [cluster] Redis server (newswatch worker)")
     parser.add_argument("-v", "--verbose", action="count", default=0)
     args = parser.parse_args(argv)
     from newswatch.cli import setup_logging
@@ -187,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     except NewswatchError as exc:
         print(f"newswatch: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    if args.cluster:
+        from crawler.cluster_worker import serve_cluster
+
+        return serve_cluster(config)
     # ours alone: stdout carries the protocol, so nothing else may print to it
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -199,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         "NEWSWATCH_EXTRACT_WORKERS"))
     ingest.warm_up()
     try:
-        cut = ingest.call_now(ingest.store.close_interrupted)
+        cut = ingest.close_interrupted()
         if cut:
             logger.warning("%d runs were interrupted (their process was killed): recorded"
                            " as partial (%s)", len(cut), ", ".join(sorted(set(cut))[:10]))

@@ -42,6 +42,11 @@ def init_worker() -> None:
     # worker must not die mid-page with a KeyboardInterrupt of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
+    # a forkserver's child starts without the crawl's log set-up: library chatter
+    # (trafilatura's "discarding data") would reach stderr through logging's last resort
+    from newswatch.logs import setup_worker_logging
+
+    setup_worker_logging()
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> None:

@@ -51,6 +51,7 @@ class RawPage:
     listed_mark: str | None = None
     # the source's revisit schedule: ages in seconds since first seen (store.revisit)
     revisit: tuple[float, ...] = DEFAULT_REVISIT
+    run_id: int | None = None  # the runs row it was fetched for (a cluster's results)
 
     @cached_property
     def body_hash(self) -> str:

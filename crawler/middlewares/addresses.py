@@ -92,12 +92,15 @@ class AddressGuardMiddleware:
         urls = source.configured_urls if source is not None else self.configured_urls
         if address in await self._allowed_private(urls):
             return None
-        self._refuse(request, f"{host} is a private or loopback address ({address})")
+        self._refuse(request, f"{host} is a private or loopback address ({address}), fetched "
+                              "only for a source whose own configured URLs are on it")
 
     def _refuse(self, request: Request, why: str) -> None:
         count_request(self.crawler, request, "refused")
-        logger.warning("refused %s: %s", request.url, why)
-        raise RefusedRequest(f"refused: {why}")
+        # the spider reports the failed page once, as a warning naming its source; the
+        # refused URL (a redirect's target, say) travels in the exception's message
+        logger.info("refused %s: %s", request.url, why)
+        raise RefusedRequest(f"refused {request.url}: {why}")
 
     async def _allowed_private(self, urls: tuple[str, ...]) -> set[IPAddress]:
         # The private addresses a source's own configuration points at, resolved once.

@@ -122,21 +122,26 @@ class NewsSpider(scrapy.Spider):
     async def begin(self, run: SourceRun) -> None:
         """A run's first requests: its documents, its fixed pages, its due revisits."""
         source = run.source
+        documents = list(source.feed + source.sitemap + source.start)
+        opening = await maybe_deferred_to_future(self.ingest.open_run(
+            source.name, run.run_id is None, self.settings.getint("NEWSWATCH_DUE_PAGES_MAX"),
+            documents))
+        if opening.run_id is not None:
+            run.run_id = opening.run_id
         downloader = self.crawler.engine.downloader if self.crawler.engine else None
         if isinstance(downloader, SiteDownloader):
             for site in {site_of(u) for u in source.configured_urls}:
                 downloader.register(site, source.delay, source.concurrency)
         run.seen_documents.update(source.configured_urls)
         for url in source.feed + source.sitemap:
-            self.schedule(self.document_request(run, url, self.parse_document, depth=0))
+            self.schedule(self.document_request(run, url, self.parse_document,
+                                                state=opening.documents.get(url), depth=0))
         for url in source.start:
-            self.schedule(self.document_request(run, url, self.parse_listing, page=0))
+            self.schedule(self.document_request(run, url, self.parse_listing,
+                                                state=opening.documents.get(url), page=0))
         for url in self.claim(run, source.urls):
             self.schedule(self.page_request(run, url))
-        limit = self.settings.getint("NEWSWATCH_DUE_PAGES_MAX")
-        due = await maybe_deferred_to_future(self.ingest.call(self.ingest.store.due_pages,
-                                                              source.name, limit))
-        for state in due:
+        for state in opening.due:
             for url in self.claim(run, [state.url]):
                 self.count(run, oc.REVISITED)
                 self.schedule(self.page_request(run, url, state))
@@ -182,9 +187,15 @@ class NewsSpider(scrapy.Spider):
                        cb_kwargs={"run": run, **cb_kwargs}, dont_filter=True)
 
     def document_request(self, run: SourceRun, url: str, callback: Any, fresh: bool = False,
-                         **cb_kwargs: Any) -> Request | None:
-        """A feed, sitemap or listing: asked for conditionally unless `fresh`."""
-        return self._request(run, url, callback, {} if fresh else {DOC_META: url}, cb_kwargs)
+                         state: PageState | None = None, **cb_kwargs: Any) -> Request | None:
+        """A feed, sitemap or listing: asked for conditionally unless `fresh` (`state`:
+        its stored state, when looked up already)."""
+        meta: dict[str, Any] = {}
+        if not fresh:
+            meta[DOC_META] = url
+            if state is not None:
+                meta[KNOWN_STATE_META] = state
+        return self._request(run, url, callback, meta, cb_kwargs)
 
     def page_request(self, run: SourceRun, url: str, state: PageState | None = None,
                      mark: str | None = None, looked_up: bool = False) -> Request | None:
@@ -215,8 +226,7 @@ class NewsSpider(scrapy.Spider):
         # anyway (a one-off crawl: only dated ones can be skipped); the conditional-GET
         # middleware then reuses what was looked up here.
         wanted = [u for u in claimed if not run.recheck_all or entries[u].lastmod is not None]
-        states = (await maybe_deferred_to_future(self.ingest.call(self.ingest.store.pages,
-                                                                  wanted)) if wanted else {})
+        states = await maybe_deferred_to_future(self.ingest.pages(wanted)) if wanted else {}
         now, looked = iso(utcnow()), set(wanted)
         for url in claimed:
             link, state = entries[url], states.get(url)
@@ -238,13 +248,12 @@ class NewsSpider(scrapy.Spider):
         """The document as received or, after a 304, as kept when it last changed (None:
         nothing to read: not kept, or not needed)."""
         page = self.fetched(response, run, DOC_META).raw_page()
-        store = self.ingest.store
         if response.status == 304:
             self.count(run, oc.DOCUMENTS_NOT_MODIFIED)
             if not run.recheck_all:  # nothing new in it: due pages come from the store
-                self._log_failure(self.ingest.call(store.touch_document, page), page.url)
+                self._log_failure(self.ingest.touch_document(page), page.url)
                 return None
-            kept = await maybe_deferred_to_future(self.ingest.call(store.reuse_document, page))
+            kept = await maybe_deferred_to_future(self.ingest.reuse_document(page))
             if kept is None:
                 return None
             body, content_type = kept
@@ -256,7 +265,7 @@ class NewsSpider(scrapy.Spider):
         if response.status == 200 and DOC_META in response.meta:
             run.documents[page.url] = (page.headers.get("etag"),
                                        page.headers.get("last-modified"))
-            self._log_failure(self.ingest.call(store.remember_document, page), page.url)
+            self._log_failure(self.ingest.remember_document(page), page.url)
         return response
 
     @staticmethod
@@ -366,7 +375,7 @@ class NewsSpider(scrapy.Spider):
         return PageItem(url=response.meta.get(meta_key, response.url), final_url=response.url,
                         status=response.status, headers=headers_of(response),
                         body=response.body, source=run.name, fetched_at=iso(utcnow()),
-                        run_key=run.key, revisit=run.source.revisit)
+                        run_key=run.key, revisit=run.source.revisit, run_id=run.run_id)
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request and go on with the rest of the source."""
