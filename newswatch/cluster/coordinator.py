@@ -82,7 +82,8 @@ class Coordinator:
         self._jobs.put(None)
         self.link.closing.set()
         for thread in self._threads:
-            thread.join(timeout=timeout)
+            if thread.is_alive():
+                thread.join(timeout=timeout)
         self.store.close()
 
     # -- dispatching ------------------------------------------------------------------------
