@@ -112,7 +112,7 @@ class Cluster:
         return (self.root / name / "log.txt").read_text()
 
     def stop_all(self) -> None:
-        for name, proc in self.procs.items():
+        for proc in self.procs.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for name, proc in self.procs.items():
