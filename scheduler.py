@@ -362,8 +362,23 @@ class Daemon:
                 and time.monotonic() >= self._restart_at):
             self.start_engine()
         self.dispatch()
+        if self.cluster is not None:
+            self._release_lost_runs()
         if time.monotonic() - self.tally.since >= REPORT_SECONDS:
             self.report()
+
+    def _release_lost_runs(self) -> None:
+        """Cluster runs gone silent far beyond any timeout (their job was lost with
+        Redis's data): the source may run again."""
+        settings = self.config
+        assert settings.cluster is not None
+        limit = 2 * (settings.daemon.run_timeout + settings.cluster.reclaim_after) + 60
+        now = time.monotonic()
+        for name, since in list(self.in_flight.items()):
+            if now - since > limit:
+                log.warning("run of %s gave no sign for %.0fs: given up, the source runs"
+                            " again when due", name, now - since)
+                del self.in_flight[name]
 
     def handle(self, item: tuple[Any, ...]) -> None:
         kind = item[0]

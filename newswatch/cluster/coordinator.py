@@ -165,7 +165,9 @@ class Coordinator:
         elif kind == "doc304":
             self.store.touch_document(msg.page_in(message["page"]))
         elif kind == "finish":
-            finished.append(self._finish(message))
+            done = self._finish(message)
+            if done is not None:
+                finished.append(done)
         else:
             raise ValueError(f"unknown result type {kind!r}")
 
@@ -188,8 +190,14 @@ class Coordinator:
         if outcome in ("new", "updated") and self.config.topics and not result.topics:
             tally[OFF_TOPIC] += 1
 
-    def _finish(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _finish(self, message: dict[str, Any]) -> dict[str, Any] | None:
         run_id = int(message["run"])
+        row = self.store.conn.execute("SELECT source FROM runs WHERE id = ?",
+                                      (run_id,)).fetchone()
+        if row is None:
+            logger.warning("the end of run %d arrived, but the store has no such run (another"
+                           " store?): ignored", run_id)
+            return None
         tally = self.tallies.pop(run_id, Counter())
         counts = {k: int(v) for k, v in (message.get("counts") or {}).items()}
         for key in TALLIED:
@@ -197,9 +205,7 @@ class Coordinator:
         counts[UNCHANGED] = counts.get(UNCHANGED, 0) + tally[UNCHANGED]
         documents = {url: (pair[0], pair[1])
                      for url, pair in (message.get("documents") or {}).items()}
-        row = self.store.conn.execute("SELECT source FROM runs WHERE id = ?",
-                                      (run_id,)).fetchone()
-        source = row["source"] if row else "?"
+        source = row["source"]
         status = self.store.finish_run(run_id, counts, message.get("status"),
                                        duration=message.get("duration"),
                                        next_run_at=message.get("next_run_at"),
@@ -246,7 +252,7 @@ class Coordinator:
             for state in states:
                 key = self.keys.page(state.url)
                 pipe.delete(key)
-                pipe.hset(key, mapping=msg.state_out(state))
+                pipe.hset(key, mapping=msg.state_out(state))  # type: ignore[arg-type]
                 if state.source:
                     due = self.keys.due(state.source)
                     if state.next_check_at:
