@@ -126,10 +126,6 @@ class IngestService:
     def schedule(self, due: dict[str, str | None]) -> Deferred[None]:
         return self.call(self.store.schedule, due)
 
-    def close_interrupted(self) -> list[str]:
-        """At start-up: close the runs of processes that died mid-run (waits)."""
-        return self.call_now(self.store.close_interrupted)
-
     def page_state(self, url: str) -> Deferred[PageState | None]:
         return self.call(self.store.page, url)
 

@@ -179,9 +179,6 @@ class RemoteIngest:
     def schedule(self, due: dict[str, str | None]) -> Deferred[None]:
         return succeed(None)  # the coordinator keeps the timetable
 
-    def close_interrupted(self) -> list[str]:
-        return []  # the coordinator closes runs; a dead worker's runs are reclaimed
-
     def close(self) -> None:
         """Send what is queued, stop the workers. Idempotent."""
         if self.closed:

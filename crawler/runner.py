@@ -93,7 +93,6 @@ def run_sources(config: Config, names: Iterable[str] | None = None,
         "NEWSWATCH_EXTRACT_WORKERS"))
     ingest.warm_up()  # the workers start while Scrapy sets up
     try:
-        ingest.close_interrupted()
         session = Session(CrawlerRunner(settings), ingest, config,
                           settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
         return session.run(wanted, (stream or sys.stderr) if progress else None,

@@ -205,10 +205,6 @@ def main(argv: list[str] | None = None) -> int:
         "NEWSWATCH_EXTRACT_WORKERS"))
     ingest.warm_up()
     try:
-        cut = ingest.close_interrupted()
-        if cut:
-            logger.warning("%d runs were interrupted (their process was killed): recorded"
-                           " as partial (%s)", len(cut), ", ".join(sorted(set(cut))[:10]))
         session = Session(CrawlerRunner(settings), ingest, config,
                           settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
         engine = Engine(session, config, out)

@@ -41,17 +41,6 @@ from store.versions import Topics
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (ours or another user's)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def connect(path: str | os.PathLike[str], *, read_only: bool = False) -> sqlite3.Connection:
     """A connection with the store's settings (dict-like rows, explicit transactions)."""
     if read_only:
@@ -240,7 +229,7 @@ class Store:
     def close_interrupted(self) -> list[str]:
         """Mark runs of processes that died mid-run as interrupted; their sources."""
         with self.transaction():
-            return runs.close_interrupted(self.conn, self.now(), pid_alive)
+            return runs.close_interrupted(self.conn, self.now(), runs.pid_alive)
 
     def schedule(self, due: dict[str, str | None]) -> None:
         """Record sources' next run times (sources.next_run_at)."""

@@ -22,15 +22,30 @@ def start(conn: sqlite3.Connection, source: str, now: str) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def close_interrupted(conn: sqlite3.Connection, now: str,
-                      alive: Callable[[int], bool]) -> list[str]:
+def close_interrupted(conn: sqlite3.Connection, now: str, alive: Callable[[int], bool],
+                      source: str | None = None, before: int | None = None) -> list[str]:
     """Mark the runs whose process died mid-run (SIGKILL, power cut) as ended `partial`,
-    reason interrupted; returns their sources. Runs of live processes are left alone."""
-    rows = conn.execute("SELECT id, source, pid FROM runs WHERE finished_at IS NULL").fetchall()
+    reason interrupted (all, or `source`'s runs older than run `before`); returns their
+    sources. Runs of live processes are left alone."""
+    sql, args = "SELECT id, source, pid FROM runs WHERE finished_at IS NULL", []
+    if source is not None:
+        sql, args = sql + " AND source = ? AND id < ?", [source, before or 0]
+    rows = conn.execute(sql, args).fetchall()
     cut = [row for row in rows if row["pid"] is None or not alive(row["pid"])]
     conn.executemany("UPDATE runs SET finished_at = ?, status = 'partial', reason = ?"
                      " WHERE id = ?", [(now, INTERRUPTED, row["id"]) for row in cut])
     return [row["source"] for row in cut]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (ours or another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def schedule(conn: sqlite3.Connection, due: dict[str, str | None]) -> None:
@@ -75,6 +90,9 @@ def finish(conn: sqlite3.Connection, run_id: int, counts: dict[str, int], status
         " last_error = CASE WHEN ? = 'failed' THEN ? ELSE NULL END WHERE name = ?",
         (stamp, health.failures, health.health, round(duration, 3), next_run_at, status, stamp,
          status, reason, source))
+    # a run of this source cut by a kill ends now, as the next one does: not earlier,
+    # so "a run of every source finished" still means a run really ran
+    close_interrupted(conn, stamp, pid_alive, source, run_id)
     if health.event is None:
         return status, None
     detail = {"run_id": run_id, "reason": reason or status, "failures": health.failures}

@@ -225,3 +225,51 @@ def m004_revisit_schedule(db: Database) -> None:
         conn.executemany("UPDATE pages SET next_check_at = ? WHERE url = ?",
                          [(next_check_iso(first, now), url) for url, first in rows])
         last = rows[-1][0]
+
+
+@migrations()
+def m005_deliveries(db: Database) -> None:
+    # Notifications (newswatch.notify). The events table is the outbox: each notification
+    # URL keeps a cursor over it (notify_targets.cursor) and turns the events its channel
+    # selects into `deliveries` rows, in the transaction that moves the cursor. A sender
+    # claims a row (claimed_by/claimed_until) before sending and records the outcome after.
+    conn = db.conn
+    for statement in (
+        """CREATE TABLE notify_targets (
+            channel TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            target TEXT NOT NULL,
+            cursor INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            health TEXT NOT NULL DEFAULT 'ok' CHECK (health IN ('ok', 'failing')),
+            failures INTEGER NOT NULL DEFAULT 0,
+            hold_until TEXT,
+            last_ok_at TEXT,
+            last_error TEXT,
+            PRIMARY KEY (channel, url_key)
+        )""",
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events(id),
+            channel TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at TEXT,
+            next_attempt_at TEXT,
+            error TEXT,
+            digest TEXT,
+            claimed_by TEXT,
+            claimed_until TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (event_id, channel, url_key)
+        )""",
+        "CREATE INDEX deliveries_unsent ON deliveries(channel, url_key, next_attempt_at)"
+        " WHERE status != 'sent'",
+        "CREATE INDEX deliveries_digest ON deliveries(channel, url_key, digest)"
+        " WHERE digest IS NOT NULL",
+    ):
+        conn.execute(statement)

@@ -178,3 +178,43 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
         return max(0.0, (parse_iso(end) - parse_iso(start)).total_seconds())
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class NotifyState:
+    """One notification URL (`notify_targets`), its secrets masked."""
+
+    channel: str
+    target: str
+    configured: bool  # its [notify.NAME] block is in the config
+    health: str  # ok or failing
+    failures: int  # failed attempts in a row
+    unsent: int  # deliveries waiting (pending, or failed and to be retried)
+    last_ok_at: str | None
+    last_error: str | None
+    next_attempt_at: str | None  # no attempt before this (backoff), if held back
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def notify_states(db_path: str | os.PathLike[str], channels: set[str]) -> list[NotifyState]:
+    """Every notification URL the store knows, failing first (none before the first
+    delivery; a store from before m005 has none)."""
+    if not Path(db_path).exists():
+        return []
+    conn = connect(db_path, read_only=True)
+    try:
+        if not _columns(conn, "notify_targets", ("channel",)):
+            return []
+        rows = conn.execute(
+            "SELECT t.*, (SELECT count(*) FROM deliveries d WHERE d.channel = t.channel"
+            " AND d.url_key = t.url_key AND d.status != 'sent') AS unsent"
+            " FROM notify_targets t ORDER BY t.health = 'ok', t.channel, t.target").fetchall()
+    finally:
+        conn.close()
+    return [NotifyState(channel=row["channel"], target=row["target"],
+                        configured=row["channel"] in channels, health=row["health"],
+                        failures=int(row["failures"]), unsent=int(row["unsent"]),
+                        last_ok_at=row["last_ok_at"], last_error=row["last_error"],
+                        next_attempt_at=row["hold_until"]) for row in rows]

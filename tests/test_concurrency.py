@@ -114,7 +114,7 @@ def test_datasette_reads_and_searches_while_the_store_is_written(tmp_path: Path)
 
     Store.open(db, events_log=log).close()  # `serve` wants an existing store
     port = free_port()
-    base = f"http://127.0.0.1:{port}/{db.stem}"
+    base = f"http://127.0.0.1:{port}/newswatch"  # the store is always served as newswatch
     server = subprocess.Popen([sys.executable, "-m", "newswatch", "--config", str(config),
                                "serve", "--port", str(port)], cwd=ROOT, text=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

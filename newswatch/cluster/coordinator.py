@@ -65,10 +65,6 @@ class Coordinator:
     # -- starting and stopping ---------------------------------------------------------
 
     def start(self) -> None:
-        cut = self.store.close_interrupted()
-        if cut:
-            logger.warning("%d runs were interrupted (the coordinator was stopped): recorded"
-                           " as partial", len(cut))
         self.link.ensure_group(self.keys.jobs, WORKERS_GROUP)
         self.link.ensure_group(self.keys.results, COORDINATOR_GROUP)
         self.publish_all()
