@@ -52,6 +52,9 @@ def engine_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": max(s.max_page_bytes for s in sources),
         "DOWNLOAD_WARNSIZE": max(s.max_page_bytes for s in sources) // 2,
         "ROBOTSTXT_OBEY": any(s.obey_robots for s in sources),
+        # for requests of no source (robots.txt): the most impatient source's values
+        "RETRY_TIMES": min(s.retries for s in sources),
+        "DOWNLOAD_TIMEOUT": min(s.download_timeout for s in sources),
     }
 
 

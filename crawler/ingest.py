@@ -117,9 +117,6 @@ class IngestService:
     def remember_document(self, page: RawPage) -> Deferred[None]:
         return self.call(self.store.remember_document, page)
 
-    def touch_document(self, page: RawPage) -> Deferred[None]:
-        return self.call(self.store.touch_document, page)
-
     def reuse_document(self, page: RawPage) -> Deferred[tuple[bytes, str | None] | None]:
         return self.call(self.store.reuse_document, page)
 

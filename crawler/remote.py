@@ -148,9 +148,6 @@ class RemoteIngest:
     def remember_document(self, page: RawPage) -> Deferred[None]:
         return self.send({"t": "doc", "page": msg.page_out(page, body=True)})
 
-    def touch_document(self, page: RawPage) -> Deferred[None]:
-        return self.send({"t": "doc304", "page": msg.page_out(page, body=False)})
-
     def reuse_document(self, page: RawPage) -> Deferred[tuple[bytes, str | None] | None]:
         # cluster runs re-check only due and signalled pages: a 304 document is not re-read
         return succeed(None)
@@ -174,7 +171,8 @@ class RemoteIngest:
                         details: dict[str, Any]) -> dict[str, Any]:
         return {"t": "finish", "run": run_id, "counts": counts, "status": status,
                 "duration": details.get("duration"), "next_run_at": details.get("next_run_at"),
-                "documents": details.get("documents") or {}}
+                "documents": details.get("documents") or {},
+                "touched": [msg.page_out(p, body=False) for p in details.get("touched") or ()]}
 
     def schedule(self, due: dict[str, str | None]) -> Deferred[None]:
         return succeed(None)  # the coordinator keeps the timetable

@@ -69,6 +69,9 @@ class SourceRun:
     seen_documents: set[str] = field(default_factory=set)  # feeds, sitemaps, listings
     # documents read in full: {url: (etag, last_modified)}, kept if the run ends ok
     documents: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # documents that answered 304: refreshed when the run is recorded (one write, not one
+    # per document: most polls of a quiet source are exactly this)
+    unchanged_documents: list[Any] = field(default_factory=list)
     closed: bool = False  # finishing or finished: no new work is started for it
     recorded: bool = False  # its runs row is closed
     status: str | None = None  # ok | partial | failed once recorded
@@ -208,7 +211,7 @@ class RunBook:
     @staticmethod
     def _details(run: SourceRun) -> dict[str, Any]:
         return {"duration": run.seconds, "next_run_at": run.next_run_at,
-                "documents": run.documents}
+                "documents": run.documents, "touched": run.unchanged_documents}
 
     def _done(self, run: SourceRun) -> None:
         if self.active.pop(run.key, None) is None:

@@ -76,6 +76,13 @@ DOWNLOADER_MIDDLEWARES = {
     # gzip/deflate stream that Scrapy would otherwise decode to half a page
     "crawler.middlewares.integrity.CompleteBodyMiddleware": 595,
 }
+SPIDER_MIDDLEWARES = {
+    # Not used (no DEPTH_LIMIT: sitemap nesting is bounded by the spider itself; no
+    # Referer needed by feeds and article pages) and each costs CPU on every request of
+    # every poll of a long-lived engine.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.IngestPipeline": 300,
 }

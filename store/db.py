@@ -302,12 +302,14 @@ class Store:
 
     def finish_run(self, run_id: int, counts: dict[str, int], status: str | None = None, *,
                    duration: float | None = None, next_run_at: str | None = None,
-                   documents: dict[str, tuple[str | None, str | None]] | None = None) -> str:
+                   documents: dict[str, tuple[str | None, str | None]] | None = None,
+                   touched: list[RawPage] | None = None) -> str:
         """Close a run (status None: computed, see store.health); returns the status.
         `duration`: seconds the run took, as its runner measured it (default: from the
         stored start time, to the second); `next_run_at`: when the source runs next;
         `documents`: {url: (etag, last_modified)} of the feeds, sitemaps and listings it
-        read in full, kept only if the run ended `ok` (see remember_document)."""
+        read in full, kept only if the run ended `ok` (see remember_document); `touched`:
+        the documents that answered 304, refreshed (touch_document) with the record."""
         with self.transaction() as pending:
             source = self.conn.execute("SELECT source FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
@@ -318,6 +320,8 @@ class Store:
                                         next_run_at)
             if status == "ok" and documents:
                 pages.validate(self.conn, documents)
+            for page in touched or ():
+                pages.touch(self.conn, page, self.now(), schedule=False)
             if event is not None:
                 pending.append(event)
         return status

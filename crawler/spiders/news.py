@@ -251,7 +251,7 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             self.count(run, oc.DOCUMENTS_NOT_MODIFIED)
             if not run.recheck_all:  # nothing new in it: due pages come from the store
-                self._log_failure(self.ingest.touch_document(page), page.url)
+                run.unchanged_documents.append(page)  # refreshed with the run's record
                 return None
             kept = await maybe_deferred_to_future(self.ingest.reuse_document(page))
             if kept is None:

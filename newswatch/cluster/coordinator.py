@@ -158,8 +158,6 @@ class Coordinator:
             touched.add(message["url"])
         elif kind == "doc":
             self.store.remember_document(msg.page_in(message["page"]))
-        elif kind == "doc304":
-            self.store.touch_document(msg.page_in(message["page"]))
         elif kind == "finish":
             done = self._finish(message)
             if done is not None:
@@ -205,7 +203,9 @@ class Coordinator:
         status = self.store.finish_run(run_id, counts, message.get("status"),
                                        duration=message.get("duration"),
                                        next_run_at=message.get("next_run_at"),
-                                       documents=documents)
+                                       documents=documents,
+                                       touched=[msg.page_in(p) for p in
+                                                message.get("touched") or ()])
         return {"done": source, "status": status, "counts": counts,
                 "seconds": message.get("duration") or 0.0}
 

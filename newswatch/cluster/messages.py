@@ -10,9 +10,9 @@ Worker -> coordinator (the results stream), in the order a run produced them:
         stored, nothing to extract); `bp` the digest of the boilerplate it was read with
     {"t": "error", "run": 12, "url": ..., "source": ..., "status": 500, "reason": ...}
     {"t": "doc", "run": 12, "page": {...}}       a feed/sitemap/listing read in full
-    {"t": "doc304", "run": 12, "page": {...}}    ... answering 304
-    {"t": "finish", "run": 12, "source": ..., "counts": {...}, "status": null,
-     "duration": 0.4, "next_run_at": ..., "documents": {url: [etag, last_modified]}}
+    {"t": "finish", "run": 12, "counts": {...}, "status": null, "duration": 0.4,
+     "next_run_at": ..., "documents": {url: [etag, last_modified]},
+     "touched": [{...}, ...]}                    the run's end; `touched`: its 304 documents
 Coordinator -> workers (the jobs stream):
     {"run": 12, "source": "m31", "next_run_at": "2026-12-01T15:30:00Z"}
 """
