@@ -111,7 +111,7 @@ def main() -> None:
                     raise SystemExit(f"the daemon exited (code {daemon.returncode}); see "
                                      f"{folder / 'daemon.log'}")
                 quick = sample_tree(daemon.pid, pss=False)
-                peak["tree_rss_mb"] = max(peak["tree_rss_mb"], quick.rss_mb)
+                peak["tree_rss_mb"] = round(max(peak["tree_rss_mb"], quick.rss_mb), 1)
                 peak["procs"] = max(peak["procs"], quick.procs)
                 done = finished(db)
                 point = None

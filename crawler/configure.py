@@ -14,6 +14,7 @@ downloader (crawler.downloader). The settings below are the engine-wide bounds.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from scrapy.settings import Settings
@@ -78,8 +79,18 @@ def source_settings(config: Config, source: Source) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=16384)
+def _source_meta(source: Source) -> tuple[tuple[str, Any], ...]:
+    return tuple(_meta_of(source).items())
+
+
 def source_meta(source: Source) -> dict[str, Any]:
-    """Request meta carrying a source's own keys to Scrapy's components."""
+    """Request meta carrying a source's own keys to Scrapy's components (a new dict:
+    components write into a request's meta)."""
+    return dict(_source_meta(source))
+
+
+def _meta_of(source: Source) -> dict[str, Any]:
     meta: dict[str, Any] = {
         SOURCE_META: source,
         "download_timeout": source.download_timeout,

@@ -122,6 +122,7 @@ class RunBook:
         self.on_empty: Callable[[], None] | None = None  # no run active or waiting
         self._keys = itertools.count(1)
         self._closing: list[Deferred[Any]] = []
+        self._opening: list[Deferred[Any]] = []
         self._ticker: LoopingCall | None = None
 
     def start_timer(self) -> None:
@@ -160,7 +161,13 @@ class RunBook:
             run = self.waiting.popleft()
             run.started = time.monotonic()
             self.active[run.key] = run
-            deferred_from_coro(self._open(run))
+            d = deferred_from_coro(self._open(run))
+            self._opening.append(d)
+            d.addBoth(self._opened, d)
+
+    def _opened(self, result: Any, d: Deferred[Any]) -> Any:
+        self._opening.remove(d)
+        return result
 
     async def _open(self, run: SourceRun) -> None:
         self.hold(run)  # the opening itself: the run cannot end before its first requests
@@ -249,6 +256,8 @@ class RunBook:
     async def close_all(self, status: str) -> None:
         """Finish every active run with `status` and wait until all are recorded."""
         self.drop_waiting()
+        while self._opening:  # a run being opened gets its runs row first, then its end
+            await maybe_deferred_to_future(self._opening[0])
         for run in list(self.active.values()):
             self.finish(run, status)
         while self._closing:

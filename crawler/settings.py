@@ -35,6 +35,11 @@ DOWNLOAD_DELAY = DEFAULT_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0  # seconds: a slow site is never waited on longer than this
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0  # average requests in flight per site
 CONCURRENT_REQUESTS = 64  # over every site of one engine (config: [daemon] requests_in_flight)
+# First come, first served: Scrapy's default LIFO queue lets the newest runs' requests
+# overtake the oldest whenever the engine is at its cap (sites that hang hold slots), so
+# some sources' polls wait for minutes; FIFO keeps every source within its cadence.
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 20  # seconds
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # bytes; a larger page is dropped, counted too-large

@@ -124,7 +124,9 @@ def extract_page(html: bytes | str, url: str, content_type: str | None = None,
         LOGGER.info("not an article: %s: %s", url, exc)
         return Extraction(None, str(exc))
     except Exception as exc:  # the one boundary: a bad page must not stop a crawl
-        LOGGER.warning("extraction failed: %s: %s: %s", url, type(exc).__name__, exc)
+        LOGGER.warning("extraction failed: %s: %s: %s (the page is recorded as an error; "
+                       "`newswatch extract URL` reproduces it alone)", url,
+                       type(exc).__name__, exc)
         return Extraction(None, f"extraction failed: {type(exc).__name__}: {exc}")
 
 

@@ -8,12 +8,15 @@ dependency cannot take every command down.
 from __future__ import annotations
 
 import importlib
-import logging
 import sys
 
 import click
 
+from newswatch.commands.common import CONFIG_HELP, VERBOSE_HELP, with_global_options
 from newswatch.exceptions import NewswatchError
+from newswatch.logs import setup_logging
+
+__all__ = ["COMMANDS", "cli", "main", "setup_logging"]
 
 # command name -> module in newswatch.commands exposing a click command named `command`
 COMMANDS = {
@@ -25,6 +28,10 @@ COMMANDS = {
     "extract": "extract",
     "reextract": "reextract",
     "sources": "sources",
+    "notify": "notify",
+    "feed": "feed",
+    "discover": "discover",
+    "worker": "worker",
 }
 
 
@@ -38,17 +45,19 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"newswatch.commands.{module_name}")
         command: click.Command = module.command
-        return command
+        return with_global_options(command)  # --config and -v after the command name too
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Config file (default: $NEWSWATCH_CONFIG, else ./newswatch.toml).")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+              metavar="PATH", help=CONFIG_HELP)
+@click.option("-v", "--verbose", count=True, help=VERBOSE_HELP)
 @click.version_option(package_name="newswatch")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """Watch news sources for articles on chosen topics.
+
+    --config and -v may also follow the command name.
 
     Example: newswatch --config newswatch.toml crawl m31
     """
@@ -56,14 +65,6 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     ctx.obj["config_path"] = config_path
     ctx.obj["verbose"] = verbose
     setup_logging(verbose)
-
-
-def setup_logging(verbose: int) -> None:
-    """Warnings from libraries; newswatch's own progress and events always (INFO)."""
-    level = max(logging.WARNING - 10 * verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
-    logging.getLogger("newswatch").setLevel(min(level, logging.INFO))
 
 
 def main(argv: list[str] | None = None) -> int:

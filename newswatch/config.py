@@ -22,7 +22,8 @@ DEFAULT_EVERY = "30m"
 DEFAULT_USER_AGENT = "newswatch (+https://github.com/newswatch/newswatch)"
 DEFAULT_MAX_PAGES = 2  # listing pagination depth: start page + this many "next" pages
 DISCOVERY_KEYS = ("feed", "sitemap", "start", "urls")
-TOP_KEYS = {"db", "events_log", "defaults", "topics", "sources", "daemon"}
+TOP_KEYS = {"db", "events_log", "defaults", "topics", "sources", "daemon", "notify",
+            "cluster"}
 DEFAULT_KEYS = {"every", "obey_robots", "user_agent", "max_pages", "concurrency",
                 "download_timeout", "max_page_bytes", "delay", "retries", "revisit"}
 # ages (since first seen) at which a known article is re-requested for edits
@@ -31,8 +32,15 @@ DEFAULT_DELAY = 0.5  # seconds between requests to one host: AutoThrottle's star
 DEFAULT_RETRIES = 2  # retries (with backoff) after a 5xx, a 429 or a network error
 SOURCE_KEYS = DEFAULT_KEYS | set(DISCOVERY_KEYS) | {"follow"}
 TOPIC_KEYS = {"query"}
+CLUSTER_KEYS = {"redis", "prefix", "reclaim_after"}
 DAEMON_KEYS = {"runs_in_flight", "requests_in_flight", "run_timeout", "recycle_after_runs",
                "recycle_above_mb"}
+NOTIFY_KEYS = {"urls", "events", "topics", "sources", "digest", "at"}
+# event kinds a [notify.NAME] block may select (store.events.EVENT_KINDS; not imported:
+# loading the config must not load the store)
+EVENT_KINDS = ("new", "updated", "duplicate", "source_failed", "source_recovered")
+DEFAULT_NOTIFY_EVENTS = ("new", "updated", "source_failed")
+_ENV_REF = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")  # ${NAME}; $${NAME} is literal
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,29 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """`[notify.NAME]`: which events go to which Apprise URLs, at once or as a digest."""
+
+    name: str
+    urls: tuple[str, ...] = field(repr=False)  # `${NAME}` substituted: may hold secrets
+    events: tuple[str, ...] = DEFAULT_NOTIFY_EVENTS
+    topics: tuple[str, ...] = ()  # () = every topic
+    sources: tuple[str, ...] = ()  # () = every source
+    digest: str | None = None  # e.g. "1h": one message per period instead of one per event
+    digest_seconds: float | None = None
+    at: str | None = None  # "HH:MM" local time: where digest periods start
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """`[cluster]`: fetch and extract on many machines, coordinated through Redis."""
+
+    redis: str  # redis://[user:password@]host:port/db
+    prefix: str = "newswatch"  # of every Redis key, so several clusters can share a server
+    reclaim_after: float = 120.0  # seconds: a run silent this long is taken over
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     db: Path
@@ -85,6 +116,9 @@ class Config:
     topics: tuple[Topic, ...] = ()
     sources: dict[str, Source] = field(default_factory=dict)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    notify: dict[str, Notify] = field(default_factory=dict)
+    cluster: ClusterSettings | None = None  # None: one machine (the default)
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # `${NAME}` values: masked
 
     def source(self, name: str) -> Source:
         try:
@@ -123,6 +157,8 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
     where = str(path)
+    secrets: list[str] = []
+    raw = _substitute_env(raw, where, (), secrets)
     _reject_unknown(raw, TOP_KEYS, where, None)
     base = path.parent
     db = _resolve(base, _string(raw.get("db", "data/newswatch.db"), where, None, "db"))
@@ -135,8 +171,95 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
     sources = {name: _source(name, body, defaults, where)
                for name, body in _table(raw.get("sources", {}), where, None, "sources").items()}
     daemon = _daemon(_table(raw.get("daemon", {}), where, "[daemon]", "daemon"), where)
+    notify = {name: _notify(name, body, where, topics, sources)
+              for name, body in _table(raw.get("notify", {}), where, None, "notify").items()}
+    cluster = (_cluster(_table(raw["cluster"], where, "[cluster]", "cluster"), where)
+               if "cluster" in raw else None)
     return Config(path=path, db=db, events_log=log, topics=topics, sources=sources,
-                  daemon=daemon)
+                  daemon=daemon, notify=notify, cluster=cluster,
+                  secrets=tuple(dict.fromkeys(secrets)))
+
+
+def _cluster(body: dict[str, Any], where: str) -> ClusterSettings:
+    section = "[cluster]"
+    _reject_unknown(body, CLUSTER_KEYS, where, section)
+    url = _string(body.get("redis"), where, section, "redis")
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"not a Redis URL (redis://host:port/db): {url.split('@')[-1]!r}",
+                          path=where, source=section, key="redis")
+    prefix = _string(body.get("prefix", "newswatch"), where, section, "prefix")
+    reclaim = body.get("reclaim_after")
+    return ClusterSettings(
+        redis=url, prefix=prefix,
+        reclaim_after=(120.0 if reclaim is None
+                       else _duration(reclaim, where, section, "reclaim_after")))
+
+
+def _substitute_env(value: Any, where: str, keys: tuple[str, ...], found: list[str]) -> Any:
+    """`${NAME}` in every string replaced by the environment variable NAME (its value is
+    added to `found`); a missing variable is a ConfigError naming the table and the key."""
+    if isinstance(value, dict):
+        return {k: _substitute_env(v, where, (*keys, k), found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute_env(v, where, keys, found) for v in value]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1):  # $${NAME}: the text ${NAME} itself
+            return match.group(0)[1:]
+        name = match.group(2)
+        if name not in os.environ:
+            section = f"[{'.'.join(keys[:-1])}]" if len(keys) > 1 else None
+            raise ConfigError(f"environment variable {name} is not set (used as ${{{name}}})",
+                              path=where, source=section, key=keys[-1] if keys else None)
+        found.append(os.environ[name])
+        return os.environ[name]
+
+    return _ENV_REF.sub(replace, value)
+
+
+def _notify(name: str, body: Any, where: str, topics: tuple[Topic, ...],
+            sources: dict[str, Source]) -> Notify:
+    section = f"[notify.{name}]"
+    body = _table(body, where, section, "notify")
+    _reject_unknown(body, NOTIFY_KEYS, where, section)
+    if "urls" not in body:
+        raise ConfigError("needs the Apprise URLs to send to", path=where, source=section,
+                          key="urls")
+    urls = _string_list(body["urls"], where, section, "urls")
+    for index, url in enumerate(urls):
+        if "://" not in url:  # not echoed: it may hold a secret (Apprise checks the rest)
+            raise ConfigError(f"urls[{index}] is not a URL (an Apprise URL such as"
+                              " mailto://... or json://...)", path=where, source=section,
+                              key="urls")
+    events = _string_list(body.get("events", list(DEFAULT_NOTIFY_EVENTS)), where, section,
+                          "events")
+    _known(events, EVENT_KINDS, "event kind", where, section, "events")
+    chosen_topics = _string_list(body.get("topics", []), where, section, "topics")
+    _known(chosen_topics, tuple(t.name for t in topics), "topic", where, section, "topics")
+    chosen_sources = _string_list(body.get("sources", []), where, section, "sources")
+    _known(chosen_sources, tuple(sources), "source", where, section, "sources")
+    digest = body.get("digest")
+    seconds = None if digest is None else _duration(digest, where, section, "digest")
+    at = body.get("at")
+    if at is not None:
+        if digest is None:
+            raise ConfigError("needs digest: it sets when digest periods start", path=where,
+                              source=section, key="at")
+        if not isinstance(at, str) or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", at):
+            raise ConfigError('must be a local time "HH:MM", e.g. "07:00"', path=where,
+                              source=section, key="at")
+    return Notify(name=name, urls=urls, events=events, topics=chosen_topics,
+                  sources=chosen_sources, digest=digest, digest_seconds=seconds, at=at)
+
+
+def _known(values: tuple[str, ...], allowed: tuple[str, ...], what: str, where: str,
+           section: str, key: str) -> None:
+    for value in values:
+        if value not in allowed:
+            raise ConfigError(f"unknown {what} {value!r} (known: {', '.join(allowed) or 'none'})",
+                              path=where, source=section, key=key)
 
 
 def _daemon(body: dict[str, Any], where: str) -> DaemonSettings:

@@ -18,6 +18,7 @@ from typing import Any
 
 from newswatch.fixture_server import FixtureServer
 from newswatch.fixtures import FIXTURES_DIR, FixtureSites
+from newswatch.hints import command_line
 from scheduler import crawl_argv
 from store import events
 from store.db import connect
@@ -121,9 +122,12 @@ def store_totals(db: Path) -> dict[str, int]:
         con.close()
 
 
-def run_demo(folder: Path = DEFAULT_FOLDER, echo: Callable[[str], None] = print) -> int:
+def run_demo(folder: Path = DEFAULT_FOLDER, echo: Callable[[str], None] = print,
+             states: int | None = None) -> int:
+    """The demo: one ingest cycle per timeline state (the first `states` of them)."""
     sites = FixtureSites(FIXTURES_DIR)
     timeline = json.loads((FIXTURES_DIR / "timeline.json").read_text())["states"]
+    count = sites.state_count if states is None else max(1, min(states, sites.state_count))
     reset_folder(folder)
     started = time.monotonic()
     with FixtureServer(state=0, churn=True) as srv:
@@ -133,7 +137,7 @@ def run_demo(folder: Path = DEFAULT_FOLDER, echo: Callable[[str], None] = print)
              ", ".join(f"{name} {srv.base_url(name)}" for name in sites.names))
         echo(f"Config: {config_path}\n")
         last_event = 0
-        for state in range(sites.state_count):
+        for state in range(count):
             srv.set_state(state)
             summary = timeline[state].get("summary", "") if state < len(timeline) else ""
             echo(f"State {state}: {summary}")
@@ -148,10 +152,18 @@ def run_demo(folder: Path = DEFAULT_FOLDER, echo: Callable[[str], None] = print)
     totals = store_totals(db)
     echo(f"\nDone in {time.monotonic() - started:.0f}s. Store: " +
          ", ".join(f"{v} {k}" for k, v in totals.items()))
-    echo(f"Browse it:  newswatch --config {config_path} serve    (then open "
-         "http://127.0.0.1:8001/)")
-    echo(f"Events:     newswatch --config {config_path} events")
+    for line in next_steps(config_path):
+        echo(line)
     return 0
+
+
+def next_steps(config_path: Path) -> list[str]:
+    """What to run next, each command alone on its line, to paste from where the user is
+    (`.venv/bin/newswatch ...` when the demo ran from the virtualenv without activating)."""
+    return ["Browse it with Datasette (then open http://127.0.0.1:8001/; Ctrl-C stops it):",
+            "    " + command_line("--config", config_path, "serve"),
+            "Its events:",
+            "    " + command_line("--config", config_path, "events")]
 
 
 def cycle_line(summary: dict[str, Any]) -> str:

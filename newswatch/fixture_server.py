@@ -19,8 +19,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from newswatch.fixtures import FixtureResponse, FixtureSites
-from newswatch.fixturesite.httpd import (
+from fixturesite.httpd import (
     ANY_PATH,
     FAULT_MODES,
     HOST,
@@ -28,6 +27,7 @@ from newswatch.fixturesite.httpd import (
     RequestRecord,
     SiteHTTPServer,
 )
+from newswatch.fixtures import FixtureResponse, FixtureSites
 
 __all__ = ["FAULT_MODES", "FixtureServer", "RequestRecord", "main"]
 

@@ -109,7 +109,8 @@ def touch(conn: sqlite3.Connection, page: RawPage, now: str, *,
     next revisit, when `schedule`). Returns the page's article id."""
     fetched_at = page.fetched_at or now
     etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
-    row = conn.execute("SELECT article_id FROM pages WHERE url = ?", (page.url,)).fetchone()
+    row = conn.execute("SELECT article_id, first_seen, next_check_at FROM pages WHERE url = ?",
+                       (page.url,)).fetchone()
     if row is None:
         conn.execute("INSERT INTO pages (url, source, fetched_at, status, etag, last_modified,"
                      " final_url) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -118,14 +119,20 @@ def touch(conn: sqlite3.Connection, page: RawPage, now: str, *,
         if schedule:
             _schedule(conn, page, now)
         return None
-    # A 304 keeps the status of the response it confirms.
+    # A 304 keeps the status of the response it confirms. One statement, schedule
+    # included: this is what most requests of a quiet source come to.
+    first = (row["first_seen"] or now) if schedule else row["first_seen"]
+    due = (next_check_iso(first, parse_iso(now), page.revisit) if schedule
+           else row["next_check_at"])
     conn.execute(
         "UPDATE pages SET fetched_at = ?, source = ?, reason = NULL,"
         " status = CASE WHEN ? = 304 THEN status ELSE ? END,"
-        " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE url = ?",
-        (fetched_at, page.source, page.status, page.status, etag, modified, page.url))
-    if schedule:
-        _schedule(conn, page, now)
+        " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),"
+        " first_seen = ?, next_check_at = ?,"
+        " listed_mark = CASE WHEN ? THEN coalesce(?, listed_mark) ELSE listed_mark END"
+        " WHERE url = ?",
+        (fetched_at, page.source, page.status, page.status, etag, modified, first, due,
+         schedule, page.listed_mark, page.url))
     article_id: int | None = row["article_id"]
     return article_id
 

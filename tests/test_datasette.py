@@ -176,9 +176,18 @@ def test_serve_command_serves_the_store_on_localhost(
                     got = json.loads(response.read())
             except OSError:
                 time.sleep(0.2)
+        if got is not None:  # the plugin is registered by the command: story view, Atom
+            base = f"http://127.0.0.1:{port}/newswatch"
+            with urllib.request.urlopen(f"{base}/articles/1", timeout=5) as response:
+                story = response.read().decode()
+            with urllib.request.urlopen(f"{base}/topic_feed.atom?topic=nk-russia",
+                                        timeout=5) as response:
+                atom = (response.headers["content-type"], response.read())
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert got is not None, err
     assert {row["name"] for row in got} == {"m31", "westjournal", "analysis"}
     assert f"read-only at http://127.0.0.1:{port}/" in err
+    assert 'class="nw-story"' in story and 'href="/newswatch/versions/1,1"' in story
+    assert atom[0].startswith("application/atom+xml") and b"<entry>" in atom[1]

@@ -16,7 +16,8 @@ COMMANDS_DOC = (ROOT / "docs" / "commands.md").read_text()
 
 @pytest.mark.parametrize(
     "key",
-    sorted((config.TOP_KEYS | config.SOURCE_KEYS | config.TOPIC_KEYS | config.DAEMON_KEYS)
+    sorted((config.TOP_KEYS | config.SOURCE_KEYS | config.TOPIC_KEYS | config.DAEMON_KEYS
+            | config.CLUSTER_KEYS | config.NOTIFY_KEYS)
            - {"defaults", "topics", "sources"}),
 )
 def test_every_setting_is_documented(key: str) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from extract import extract_page
 from extract.decode import decode_body
+from fixturesite.encodings import EncodingPage, load_encoding_pages
 from newswatch.fixtures import FixtureSites
-from newswatch.fixturesite.encodings import EncodingPage, load_encoding_pages
 
 BASES = {"m31": "http://127.0.0.1:8000", "westjournal": "http://127.0.0.1:8001",
          "analysis": "http://127.0.0.1:8002"}

@@ -29,8 +29,8 @@ from routeserver import RouteServer
 
 from crawler.discovery import DiscoveryError, parse_document
 from extract import extract_page
+from fixturesite.encodings import load_encoding_pages
 from newswatch.fixtures import FixtureSites
-from newswatch.fixturesite.encodings import load_encoding_pages
 
 BASES = {"m31": "http://127.0.0.1:1", "westjournal": "http://127.0.0.1:2",
          "analysis": "http://127.0.0.1:3"}

@@ -175,7 +175,7 @@ def test_non_http_redirects_are_never_requested(crawl: Crawl) -> None:
 
 
 def test_gzip_bomb_is_small_on_the_wire_and_refused_by_inflated_size() -> None:
-    from newswatch.fixturesite.httpd import _bomb
+    from fixturesite.httpd import _bomb
 
     assert len(_bomb(64 * MB)) < 128 * 1024  # 64 MB once inflated, under 128 KB sent
     # the crawl: counted too-large, its reason "exceeded DOWNLOAD_MAXSIZE ... during

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fixturesite import expectgen
 from newswatch.fixtures import FixtureSites, load_encoding_pages, load_expectations
-from newswatch.fixturesite import expectgen
 
 BASES = {"m31": "http://127.0.0.1:8101", "westjournal": "http://127.0.0.1:8102",
          "analysis": "http://127.0.0.1:8103"}
@@ -94,7 +94,7 @@ def test_every_seed_is_an_article_page_with_expectations(sites, expectations) ->
 def test_expectation_files_are_current(sites) -> None:
     on_disk = {p.name: p.read_text(encoding="utf-8")
                for p in (sites.root / "expect").glob("*.json")}
-    assert on_disk == expectgen.generate(sites), "run python -m newswatch.fixturesite.expectgen"
+    assert on_disk == expectgen.generate(sites), "run python -m fixturesite.expectgen"
 
 
 def test_expectations_are_true_of_rendered_pages(sites, expectations) -> None:

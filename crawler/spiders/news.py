@@ -128,6 +128,8 @@ class NewsSpider(scrapy.Spider):
             documents))
         if opening.run_id is not None:
             run.run_id = opening.run_id
+        if self.runbook.stopping:
+            return  # stopping while it opened: recorded, nothing fetched
         downloader = self.crawler.engine.downloader if self.crawler.engine else None
         if isinstance(downloader, SiteDownloader):
             for site in {site_of(u) for u in source.configured_urls}:

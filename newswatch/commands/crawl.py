@@ -43,9 +43,13 @@ def command(ctx: click.Context, sources: tuple[str, ...], quiet: bool, as_json: 
     for name in sources:
         config.source(name)  # an unknown name is a config error (exit 2), checked first
     from crawler.runner import run_sources  # Scrapy loads only when a crawl really runs
+    from newswatch import notify
 
+    notifier = notify.prepare(config)  # [notify.*]: URLs checked before the crawl
     progress = not (quiet or as_json) and sys.stderr.isatty()
     runs = run_sources(config, list(sources) or None, progress=progress, recheck_all=not due)
+    if notifier is not None:  # this run's events and anything still pending, then exit
+        notify.finish(notifier)
     if as_json:
         # one line: easy to pick out of a log, e.g. by the daemon
         click.echo(json.dumps({run.name: run.as_dict() for run in runs}))

@@ -9,7 +9,9 @@ import click
 @click.option("--folder", type=click.Path(file_okay=False, path_type=Path),
               default=Path("newswatch-demo"), show_default=True,
               help="Where the demo writes its config, store and events log.")
-def command(folder: Path) -> None:
+@click.option("--states", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Run only the first N timeline states (default: all) for a quicker look.")
+def command(folder: Path, states: int | None) -> None:
     """Serve the fixture news sites on 127.0.0.1 and watch them change.
 
     Runs one ingest cycle per timeline state (an article is published, one is
@@ -21,4 +23,4 @@ def command(folder: Path) -> None:
     """
     from newswatch.demo import run_demo
 
-    raise SystemExit(run_demo(folder, echo=click.echo))
+    raise SystemExit(run_demo(folder, echo=click.echo, states=states))

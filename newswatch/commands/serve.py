@@ -17,7 +17,10 @@ def command(ctx: click.Context, host: str, port: int) -> None:
     """Browse the store with Datasette, read-only: articles (full-text search), their
     versions and copies, events, runs and source health, plus canned queries
     (latest events, on-topic articles with their copies, one article's history,
-    source health, duplicate clusters).
+    copies and events, source health, duplicate clusters, topic feeds). An article's
+    page (/newswatch/articles/ID) is its story: versions with each change as added and
+    removed paragraphs, copies on other sites, events. Each topic's Atom feed is at
+    /newswatch/topic_feed.atom?topic=NAME.
 
     Example: newswatch serve --port 8001, then open http://127.0.0.1:8001/
     """

@@ -15,7 +15,7 @@ from newswatch.commands.common import config_from
 from newswatch.exceptions import NewswatchError
 
 if TYPE_CHECKING:
-    from store.sources_view import SourceState
+    from store.sources_view import NotifyState, SourceState
 
 EMPTY = "-"  # a cell with nothing to show (keeps columns split-able on whitespace)
 MIN_ERROR_WIDTH = 20  # LAST ERROR never shrinks below this on a narrow terminal
@@ -23,6 +23,8 @@ PIPE_ERROR_WIDTH = 80  # LAST ERROR's width when the output is not a terminal
 HEADER = ("HEALTH", "SOURCE", "LAST RUN (UTC)", "TOOK", "NEXT RUN (UTC)", "FAIL", "FETCHED",
           "NEW", "UPD", "UNCH", "DUP", "ERR", "LAST ERROR")
 LEFT = {0, 1, 2, 4, 12}  # columns aligned left; the numbers align right
+NOTIFY_HEADER = ("NOTIFY", "CHANNEL", "URL (secrets masked)", "FAIL", "UNSENT", "LAST OK (UTC)",
+                 "NEXT TRY (UTC)", "LAST ERROR")
 
 
 @click.command(name="sources")
@@ -33,7 +35,9 @@ def command(ctx: click.Context, as_json: bool) -> None:
     """Every configured source: health, last run (when, how long, counts), next run,
     consecutive failures. Failing sources first, then silent, ok, never run; sources
     the store knows but the config no longer names come last, marked not configured.
-    A run in progress shows as "running since" in the NEXT RUN column.
+    A run in progress shows as "running since" in the NEXT RUN column. With
+    [notify.*] blocks, a second table follows: each notification URL (secrets masked),
+    ok or failing, failed attempts in a row, deliveries waiting, the last error.
 
     Example: newswatch --config newswatch.toml sources
     """
@@ -51,6 +55,11 @@ def command(ctx: click.Context, as_json: bool) -> None:
         return
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     click.echo(format_table(states, utcnow(), width))
+    if config.notify:
+        from store.sources_view import notify_states
+
+        click.echo("\n" + format_notify(notify_states(config.db, set(config.notify)),
+                                        sorted(config.notify), utcnow(), width))
 
 
 def format_table(states: list[SourceState], now: datetime, width: int | None = None) -> str:
@@ -63,6 +72,32 @@ def format_table(states: list[SourceState], now: datetime, width: int | None = N
     lines = []
     for row in rows:
         cells = [cell.ljust(w) if i in LEFT else cell.rjust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
+        lines.append("  ".join([*cells, _cut(row[-1], room)]).rstrip())
+    return "\n".join(lines)
+
+
+def format_notify(states: list[NotifyState], channels: list[str], now: datetime,
+                  width: int | None = None) -> str:
+    """The notification URLs (secrets masked): failing first, with what waits for them."""
+    rows = [list(NOTIFY_HEADER)]
+    for state in states:
+        rows.append([state.health, state.channel if state.configured
+                     else f"{state.channel} (not configured)", state.target,
+                     str(state.failures), str(state.unsent),
+                     _when(state.last_ok_at, now) if state.last_ok_at else "never",
+                     _when(state.next_attempt_at, now, future=True)
+                     if state.health == "failing" or state.failures else EMPTY,
+                     " ".join(state.last_error.split()) if state.last_error else EMPTY])
+    used = {state.channel for state in states}
+    rows += [["new", name, "(nothing sent yet)", EMPTY, EMPTY, EMPTY, EMPTY, EMPTY]
+             for name in channels if name not in used]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(NOTIFY_HEADER) - 1)]
+    room = PIPE_ERROR_WIDTH if width is None else max(
+        MIN_ERROR_WIDTH, width - sum(widths) - 2 * len(widths))
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if i in (3, 4) else cell.ljust(w)
                  for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
         lines.append("  ".join([*cells, _cut(row[-1], room)]).rstrip())
     return "\n".join(lines)

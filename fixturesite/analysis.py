@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-from newswatch.fixturesite import feeds
-from newswatch.fixturesite.blocks import block_html
-from newswatch.fixturesite.context import Chrome, Page, SiteContext, esc, paginate
-from newswatch.fixturesite.model import ArticleView
+from fixturesite import feeds
+from fixturesite.blocks import block_html
+from fixturesite.context import Chrome, Page, SiteContext, esc, paginate
+from fixturesite.model import ArticleView
 
 NAME = "Eastgate Policy Review"
 STABLE_ACROSS_STATES = True

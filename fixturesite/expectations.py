@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from newswatch.fixturesite.catalog import FIXTURES_DIR
+from fixturesite.catalog import FIXTURES_DIR
 
 
 @dataclass(frozen=True)

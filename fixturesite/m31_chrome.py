@@ -8,7 +8,7 @@ expectation files and tests name the same strings the pages show.
 
 from __future__ import annotations
 
-from newswatch.fixturesite.context import Chrome, SiteContext, esc
+from fixturesite.context import Chrome, SiteContext, esc
 
 NAME = "M31GlobalNews"
 NEWSLETTER_PROMPT = "Be keep up! Get the latest breaking news delivered straight to your inbox."

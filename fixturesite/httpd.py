@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from newswatch.fixturesite.catalog import FixtureResponse
+from fixturesite.catalog import FixtureResponse
 
 if TYPE_CHECKING:
     from newswatch.fixture_server import FixtureServer

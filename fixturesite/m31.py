@@ -13,11 +13,11 @@ import json
 import re
 from html import escape
 
-from newswatch.fixturesite import feeds
-from newswatch.fixturesite import m31_chrome as ui
-from newswatch.fixturesite.blocks import block_html
-from newswatch.fixturesite.context import Chrome, Page, SiteContext, esc, paginate
-from newswatch.fixturesite.model import ArticleView
+from fixturesite import feeds
+from fixturesite import m31_chrome as ui
+from fixturesite.blocks import block_html
+from fixturesite.context import Chrome, Page, SiteContext, esc, paginate
+from fixturesite.model import ArticleView
 
 NAME = ui.NAME
 PER_PAGE = 2

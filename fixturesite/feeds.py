@@ -10,8 +10,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape as xesc
 
-from newswatch.fixturesite.context import SiteContext
-from newswatch.fixturesite.model import ArticleView
+from fixturesite.context import SiteContext
+from fixturesite.model import ArticleView
 
 LinkFn = Callable[[ArticleView], str]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from newswatch.fixturesite.context import esc
-from newswatch.fixturesite.model import Block
+from fixturesite.context import esc
+from fixturesite.model import Block
 
 FOOTNOTE = re.compile(r"\[(\d+)\]")
 

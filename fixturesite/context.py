@@ -10,7 +10,7 @@ from email.utils import format_datetime
 from html import escape
 from typing import Any, TypeVar
 
-from newswatch.fixturesite.model import ArticleView
+from fixturesite.model import ArticleView
 
 T = TypeVar("T")
 

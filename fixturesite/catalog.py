@@ -11,9 +11,9 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import parse_qsl, urlsplit
 
-from newswatch.fixturesite import analysis, encodings, m31, westjournal
-from newswatch.fixturesite.context import Chrome, Page, SiteContext, http_date
-from newswatch.fixturesite.model import (
+from fixturesite import analysis, encodings, m31, westjournal
+from fixturesite.context import Chrome, Page, SiteContext, http_date
+from fixturesite.model import (
     ArticleData,
     ArticleView,
     apply_edits,
@@ -21,7 +21,7 @@ from newswatch.fixturesite.model import (
     parse_time,
 )
 
-FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
 SITES: dict[str, ModuleType] = {"m31": m31, "westjournal": westjournal, "analysis": analysis}
 
 NOT_FOUND = """<!DOCTYPE html>

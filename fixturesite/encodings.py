@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from newswatch.fixturesite.context import Page, esc
+from fixturesite.context import Page, esc
 
-DATA = Path(__file__).resolve().parents[2] / "fixtures" / "encodings.json"
+DATA = Path(__file__).resolve().parents[1] / "fixtures" / "encodings.json"
 SERVED_SINCE = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
 
 

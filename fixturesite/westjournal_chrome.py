@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from newswatch.fixturesite.context import Chrome, SiteContext, esc
+from fixturesite.context import Chrome, SiteContext, esc
 
 NAME = "WestJournal Daily"
 DONATE_TITLE = "Support WestJournal Daily"

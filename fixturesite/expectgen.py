@@ -1,6 +1,6 @@
 """Write fixtures/expect/*.json from the article data and the sites' chrome.
 
-    python -m newswatch.fixturesite.expectgen     # after changing articles or chrome
+    python -m fixturesite.expectgen     # after changing articles or chrome
 
 The files are checked in; tests/test_fixtures.py checks they are current and true of the
 rendered pages (every paragraph and title is in the page text, and so is every boilerplate
@@ -13,13 +13,13 @@ import json
 import re
 from pathlib import Path
 
-from newswatch.fixturesite import analysis as an_site
-from newswatch.fixturesite import m31_chrome as m31_ui
-from newswatch.fixturesite import westjournal_chrome as wj_ui
-from newswatch.fixturesite.blocks import FOOTNOTE
-from newswatch.fixturesite.catalog import FixtureSites
-from newswatch.fixturesite.expectations import Expectation
-from newswatch.fixturesite.model import ArticleData, ArticleView
+from fixturesite import analysis as an_site
+from fixturesite import m31_chrome as m31_ui
+from fixturesite import westjournal_chrome as wj_ui
+from fixturesite.blocks import FOOTNOTE
+from fixturesite.catalog import FixtureSites
+from fixturesite.expectations import Expectation
+from fixturesite.model import ArticleData, ArticleView
 
 MIN_PARAGRAPH = 40  # shorter text units (list stubs, labels) are not worth asserting
 

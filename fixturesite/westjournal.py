@@ -14,11 +14,11 @@ import re
 import zlib
 from datetime import datetime
 
-from newswatch.fixturesite import feeds
-from newswatch.fixturesite import westjournal_chrome as ui
-from newswatch.fixturesite.blocks import block_html
-from newswatch.fixturesite.context import Chrome, Page, SiteContext, esc, paginate
-from newswatch.fixturesite.model import ArticleView
+from fixturesite import feeds
+from fixturesite import westjournal_chrome as ui
+from fixturesite.blocks import block_html
+from fixturesite.context import Chrome, Page, SiteContext, esc, paginate
+from fixturesite.model import ArticleView
 
 NAME = ui.NAME
 PER_PAGE = 3
