@@ -19,6 +19,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler import outcomes as oc
 from crawler.items import PageItem
+from store import IngestResult
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from crawler.ingest import IngestService
     from crawler.runbook import RunBook, SourceRun
     from newswatch.config import Config
-    from store import IngestResult, RawPage
+    from store import RawPage
 
 logger = logging.getLogger(__name__)
 
@@ -78,14 +79,14 @@ class IngestPipeline:
         try:
             if page.status == 304:
                 self.count(run, oc.NOT_MODIFIED)
-                return await maybe_deferred_to_future(self.ingest.ingest_unchanged(page))
+                return await self._unchanged(page, run)
             if item.looked_up:  # looked up for the conditional GET already
                 known = item.stored_hash
             else:
                 state = await maybe_deferred_to_future(self.ingest.page_state(page.url))
                 known = state.body_hash if state is not None else None
             if known == page.body_hash:
-                return await maybe_deferred_to_future(self.ingest.ingest_unchanged(page))
+                return await self._unchanged(page, run)
         except Exception as exc:
             raise _StageError("store") from exc
         try:
@@ -97,6 +98,14 @@ class IngestPipeline:
             return await maybe_deferred_to_future(self.ingest.ingest(page, extraction))
         except Exception as exc:
             raise _StageError("store") from exc
+
+    async def _unchanged(self, page: RawPage, run: SourceRun | None) -> IngestResult | None:
+        """Nothing to decide: recorded with the run's end (one write for all its unchanged
+        pages), or at once when the run is over already."""
+        if run is not None and not run.closed:
+            run.unchanged_pages.append(page)
+            return IngestResult("unchanged", None)
+        return await maybe_deferred_to_future(self.ingest.ingest_unchanged(page))
 
     def _count_result(self, result: IngestResult, run: SourceRun | None) -> None:
         outcome = oc.RESULT_KINDS.get(result.kind, result.kind)

@@ -172,7 +172,9 @@ class RemoteIngest:
         return {"t": "finish", "run": run_id, "counts": counts, "status": status,
                 "duration": details.get("duration"), "next_run_at": details.get("next_run_at"),
                 "documents": details.get("documents") or {},
-                "touched": [msg.page_out(p, body=False) for p in details.get("touched") or ()]}
+                "touched": [msg.page_out(p, body=False) for p in details.get("touched") or ()],
+                "unchanged": [msg.page_out(p, body=False)
+                              for p in details.get("unchanged") or ()]}
 
     def schedule(self, due: dict[str, str | None]) -> Deferred[None]:
         return succeed(None)  # the coordinator keeps the timetable

@@ -72,6 +72,7 @@ class SourceRun:
     # documents that answered 304: refreshed when the run is recorded (one write, not one
     # per document: most polls of a quiet source are exactly this)
     unchanged_documents: list[Any] = field(default_factory=list)
+    unchanged_pages: list[Any] = field(default_factory=list)  # ... and article pages
     closed: bool = False  # finishing or finished: no new work is started for it
     recorded: bool = False  # its runs row is closed
     status: str | None = None  # ok | partial | failed once recorded
@@ -218,7 +219,8 @@ class RunBook:
     @staticmethod
     def _details(run: SourceRun) -> dict[str, Any]:
         return {"duration": run.seconds, "next_run_at": run.next_run_at,
-                "documents": run.documents, "touched": run.unchanged_documents}
+                "documents": run.documents, "touched": run.unchanged_documents,
+                "unchanged": run.unchanged_pages}
 
     def _done(self, run: SourceRun) -> None:
         if self.active.pop(run.key, None) is None:

@@ -249,6 +249,10 @@ class Store:
     def ingest_unchanged(self, page: RawPage) -> IngestResult:
         """A 304, or a body already seen: refresh the page and the article's last_seen."""
         with self.transaction():
+            return self._unchanged(page)
+
+    def _unchanged(self, page: RawPage) -> IngestResult:
+        with self._lock:
             now = self.now()
             article_id = pages.touch(self.conn, page, now)
             topics: list[str] = []
@@ -303,14 +307,19 @@ class Store:
     def finish_run(self, run_id: int, counts: dict[str, int], status: str | None = None, *,
                    duration: float | None = None, next_run_at: str | None = None,
                    documents: dict[str, tuple[str | None, str | None]] | None = None,
-                   touched: list[RawPage] | None = None) -> str:
+                   touched: list[RawPage] | None = None,
+                   unchanged: list[RawPage] | None = None) -> str:
         """Close a run (status None: computed, see store.health); returns the status.
         `duration`: seconds the run took, as its runner measured it (default: from the
         stored start time, to the second); `next_run_at`: when the source runs next;
         `documents`: {url: (etag, last_modified)} of the feeds, sitemaps and listings it
         read in full, kept only if the run ended `ok` (see remember_document); `touched`:
-        the documents that answered 304, refreshed (touch_document) with the record."""
+        the documents that answered 304, refreshed (touch_document) with the record;
+        `unchanged`: article pages that answered 304 or the body held, recorded as
+        `ingest_unchanged` records them (one write for a quiet run, not one per page)."""
         with self.transaction() as pending:
+            for page in unchanged or ():
+                self._unchanged(page)
             source = self.conn.execute("SELECT source FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
             tally = self._tallies.pop(source["source"], Counter()) if source else Counter()

@@ -159,6 +159,7 @@ class Coordinator:
         elif kind == "doc":
             self.store.remember_document(msg.page_in(message["page"]))
         elif kind == "finish":
+            touched.update(p["url"] for p in message.get("unchanged") or ())
             done = self._finish(message)
             if done is not None:
                 finished.append(done)
@@ -205,7 +206,9 @@ class Coordinator:
                                        next_run_at=message.get("next_run_at"),
                                        documents=documents,
                                        touched=[msg.page_in(p) for p in
-                                                message.get("touched") or ()])
+                                                message.get("touched") or ()],
+                                       unchanged=[msg.page_in(p) for p in
+                                                  message.get("unchanged") or ()])
         return {"done": source, "status": status, "counts": counts,
                 "seconds": message.get("duration") or 0.0}
 
