@@ -55,6 +55,7 @@ class Coordinator:
         self.tallies: dict[int, Counter[str]] = {}  # run id -> what applying it decided
         self.applied = 0  # results applied since start
         self._published: dict[str, str] = {}  # site -> boilerplate digest in Redis
+        self._keys: dict[str, str] = {}  # site -> digest of the store's boilerplate
         self._jobs: queue.SimpleQueue[tuple[str, str | None] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._apply_loop, name="newswatch-apply",
@@ -174,8 +175,7 @@ class Coordinator:
             result = self.store.ingest_unchanged(page)
         else:
             extraction = msg.extraction_in(message["x"])
-            site = site_of(page.final_url)
-            if message.get("bp") != msg.boilerplate_key(self.store.boilerplate(site)):
+            if message.get("bp") != self._boilerplate_key(site_of(page.final_url)):
                 # read with other boilerplate than the store's: read it again here, so both
                 # sides of an update check use the same extractor
                 extraction = self.store.extractor(page.body, page.final_url, page.content_type)
@@ -184,6 +184,14 @@ class Coordinator:
         tally[outcome] += 1
         if outcome in ("new", "updated") and self.config.topics and not result.topics:
             tally[OFF_TOPIC] += 1
+
+    def _boilerplate_key(self, site: str) -> str:
+        """The digest of the boilerplate the store reads `site` with (learned once per
+        open store, so once per coordinator)."""
+        key = self._keys.get(site)
+        if key is None:
+            key = self._keys[site] = msg.boilerplate_key(self.store.boilerplate(site))
+        return key
 
     def _finish(self, message: dict[str, Any]) -> dict[str, Any] | None:
         run_id = int(message["run"])
