@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,11 +16,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import ROOT
 from notify_servers import SmtpReceiver, WebhookReceiver
+from test_daemon_kill import query
 
 from newswatch.demo import fixture_config
 from newswatch.fixture_server import FixtureServer
@@ -38,18 +37,6 @@ def write_config(path: Path, srv: FixtureServer, notify: str,
                                                   "download_timeout": "3"}, db="nw.db")
                     + "\n" + notify)
     return path
-
-
-def query(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    if not db.exists():
-        return []
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    except sqlite3.OperationalError:  # no schema yet
-        return []
-    finally:
-        con.close()
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:

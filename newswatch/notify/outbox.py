@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from newswatch.notify.digest import due_at, period_of
+from store.runs import pid_alive
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for the crawl engine's transaction
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600)  # seconds after failure n
@@ -95,16 +96,6 @@ def owner_gone(owner: str, alive: Callable[[int], bool]) -> bool:
     host, _, rest = owner.partition(":")
     pid, _, _ = rest.partition(":")
     return host == socket.gethostname() and pid.isdigit() and not alive(int(pid))
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # -- targets and the cursor -------------------------------------------------------------
