@@ -415,7 +415,7 @@ def judge_coverage(starts: dict[str, list[float]], names: Sequence[str], good: S
     out["good_met"] = met(out["coverage_good"])
     out["good_pct"] = out["coverage_good"][key]
     out["target"] = {
-        "value": c[key], "met": met(c),
+        "value": c[key] if judgeable else None, "met": met(c),
         "target": f"100% of sources polled within every cadence{' + 10%' if tolerance else ''}"
                   f" (gaps <= {limit:g}s)",
         "note": f"judged over the last {c['period_s']}s"
@@ -433,7 +433,16 @@ def reanalyze(path: Path) -> dict[str, Any]:
     store (kept in its work folder) by this version of the harness."""
     result = json.loads(path.read_text())
     a = result["args"]
-    walls = result["walls"]
+    walls = result.get("walls")
+    if walls is None:  # a run from before the harness kept these: from its samples
+        rows = result["samples"]["rows"]
+        first = rows[0][0] if rows else 0.0
+        steady_after = result["steady"].get("started_after_s")
+        walls = result["walls"] = {
+            "daemon_started": first, "sigterm": rows[-1][0] if rows else first,
+            "steady_from": first + steady_after if steady_after is not None else None}
+        result.setdefault("notes", []).append(
+            "walls rebuilt from the samples (to about a second) by --reanalyze")
     names = [source_name(i, a["sources"]) for i in range(a["sources"])]
     bad = set(result.get("bad_source_names") or [
         source_name(i, a["sources"]) for i in bad_sites(a["sources"], a["bad"])])
@@ -619,6 +628,8 @@ class Harness:
             self.notes.append(f"raised the open-file soft limit for the daemon from {before} "
                               f"to {after} (hard {hard})")
             self.say(self.notes[-1])
+        # which code the daemon loads: taken now, the tree may change while it runs
+        self.identity = daemon_identity()
         self.cmd = [sys.executable, "-m", "newswatch", "--config", str(self.config), "run"]
         self.log = (self.folder / "daemon.log").open("w")
         self.started_wall = time.time()
@@ -995,7 +1006,7 @@ class Harness:
         return {
             "command": shlex.join([sys.executable, "-m", "bench.daemon_scale", *sys.argv[1:]]),
             "args": vars(a), "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "daemon": {**daemon_identity(), "argv": self.cmd,
+            "daemon": {**self.identity, "argv": self.cmd,
                        "process_kinds": self.cmdlines},
             "folder": str(self.folder), "config": str(self.config),
             "revisit": self.revisit, "every_s": self.every, "duration_s": self.duration,
