@@ -8,7 +8,8 @@ Design (measured: bench/daemon_scale.py, bench/soak.py). Two processes:
   and extraction pool for every source, fed runs over a pipe (JSON lines).
 The engine is replaced, gracefully, after `recycle_after_runs` runs or past
 `recycle_above_mb` of memory (gunicorn's max_requests, Celery's max_memory_per_child):
-it finishes the runs in hand first, so no fetched page is lost. If it dies, the runs
+a fresh one takes the next runs at once while the old one finishes those in hand, so no
+fetched page is lost and no source waits for the swap. If it dies, the runs
 it held go back in line and a new one starts (with backoff if it keeps dying).
 
 First runs are spread over each source's cadence (at most an hour), or resume at the
@@ -185,6 +186,8 @@ class Daemon:
         self.inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self.waiting: deque[str] = deque()
         self.in_flight: dict[str, float] = {}  # source -> when it was handed out
+        self.holder: dict[str, EngineProcess] = {}  # source -> the engine running it
+        self.retiring: list[EngineProcess] = []  # recycled engines finishing their runs
         self.engine: EngineProcess | None = None
         self.cluster: Coordinator | None = None  # [cluster]: workers crawl, we apply
         self.stopping = False
@@ -258,6 +261,7 @@ class Daemon:
         while self.waiting and len(self.in_flight) < self.limit:
             name = self.waiting.popleft()
             self.in_flight[name] = time.monotonic()
+            self.holder[name] = engine
             engine.send({"run": name, "next_run_at": self.next_run(name)})
 
     # -- the engine -------------------------------------------------------------------
@@ -273,9 +277,9 @@ class Daemon:
         log.info("crawl engine started (pid %d)", self.engine.pid)
 
     def on_message(self, engine: EngineProcess | None, message: dict[str, Any]) -> None:
-        if engine is not self.engine:  # an engine replaced since (None: the cluster's)
-            return
-        if message.get("ready") and engine is not None:
+        if engine is not self.engine and engine not in self.retiring:
+            return  # an engine gone since (None: the cluster's coordinator, current)
+        if message.get("ready") and engine is not None and engine is self.engine:
             engine.ready = True
             engine.send({"schedule": {name: self.next_run(name)
                                       for name in self.config.sources}})
@@ -285,6 +289,7 @@ class Daemon:
     def on_done(self, engine: EngineProcess | None, message: dict[str, Any]) -> None:
         name = str(message["done"])
         started = self.in_flight.pop(name, None)
+        self.holder.pop(name, None)
         error = message.get("error")
         if error and str(error).startswith("not started"):
             if not self.stopping and name in self.config.sources:
@@ -318,22 +323,32 @@ class Daemon:
         elif engine.memory_mb >= settings.recycle_above_mb:
             why = f"{engine.memory_mb:.0f} MB in use"
         if why is not None:
-            log.info("recycling the crawl engine after %s: it finishes the runs in hand,"
-                     " then a fresh one takes over", why)
+            log.info("recycling the crawl engine after %s: a fresh one takes the next runs"
+                     " while it finishes those in hand", why)
             engine.drain()
+            if engine is self.engine:
+                self.retiring.append(engine)
+                self.engine = None
+                self.start_engine()
 
     def on_exit(self, engine: EngineProcess, code: int) -> None:
         kill_group(engine.pid)  # whatever it left behind in its session
+        lost = [name for name, held in self.holder.items() if held is engine]
+        for name in lost:
+            del self.holder[name]
+            self.in_flight.pop(name, None)
+        if not self.stopping:
+            self.waiting.extendleft(reversed([n for n in lost if n not in self.waiting]))
+        if engine in self.retiring:  # a recycled engine is through
+            self.retiring.remove(engine)
+            if code != 0 and not self.stopping:
+                log.warning("a recycled crawl engine ended with exit %s; %d runs go back in"
+                            " line", code, len(lost))
+            return
         if engine is not self.engine:
             return
         self.engine = None
-        lost = list(self.in_flight)
-        self.in_flight.clear()
         if self.stopping:
-            return
-        self.waiting.extendleft(reversed([n for n in lost if n not in self.waiting]))
-        if engine.draining and code == 0:
-            self.start_engine()
             return
         log.error("the crawl engine stopped unexpectedly (exit %s)%s", code,
                   f"; {len(lost)} runs go back in line" if lost else "")
@@ -418,22 +433,24 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         if self.cluster is not None:
             self.cluster.stop()
-        engine = self.engine
-        if engine is None:
-            return
-        engine.terminate()
-        try:
-            engine.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            log.warning("the crawl engine did not stop within %.0fs; killing it", grace)
-        engine.kill()
-        engine.proc.wait()
+        engines = [e for e in (self.engine, *self.retiring) if e is not None]
+        for engine in engines:
+            engine.terminate()
+        deadline = time.monotonic() + grace
+        for engine in engines:
+            try:
+                engine.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("the crawl engine did not stop within %.0fs; killing it", grace)
+            engine.kill()
+            engine.proc.wait()
 
     def kill(self) -> None:
         """Immediate stop: SQLite's transactions keep the store intact."""
         self.stopping = True
-        if self.engine is not None:
-            self.engine.kill()
+        for engine in (self.engine, *self.retiring):
+            if engine is not None:
+                engine.kill()
 
 
 def kill_group(pid: int) -> None:
