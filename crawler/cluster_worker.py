@@ -16,24 +16,17 @@ import socket
 import sys
 from typing import Any
 
-from scrapy import signals
-from scrapy.crawler import CrawlerRunner
-from scrapy.utils.reactor import install_reactor, is_reactor_installed
-from twisted.internet.task import LoopingCall
-
 from crawler import workers
-from crawler.configure import project_settings
-from crawler.memory import tree_mb
 from crawler.remote import JobFeed, RemoteIngest
 from crawler.runbook import SourceRun
-from crawler.runner import Session
-from crawler.worker import MEMORY_EVERY, NOT_STARTED
+from crawler.runner import Session, engine_settings
+from crawler.worker import NOT_STARTED, EngineBase, serve_engine
 from newswatch.config import Config
 
 logger = logging.getLogger("newswatch.worker")
 
 
-class ClusterEngine:
+class ClusterEngine(EngineBase):
     """A cluster worker's engine: runs taken from Redis, results sent there.
 
     Replaced the way the daemon's engine is: after `recycle_after_runs` runs or past
@@ -42,32 +35,18 @@ class ClusterEngine:
 
     def __init__(self, session: Session, config: Config, ingest: RemoteIngest) -> None:
         assert config.cluster is not None
-        self.session = session
-        self.config = config
+        super().__init__(session, config)
         self.ingest = ingest
         consumer = f"{socket.gethostname()}:{os.getpid()}"
         self.feed = JobFeed(config.cluster, consumer, config.daemon.runs_in_flight, self.run)
-        self.runs_done = 0
-        self.draining = False
-        self.memory_mb = 0.0
-        self._memory = LoopingCall(self._measure)
 
-    def serve(self) -> int:
-        self.session.start(keep_alive=True, recheck_all=False)
-        crawler = self.session.crawler
-        assert crawler is not None
-        crawler.signals.connect(self._opened, signal=signals.spider_opened)
-        self.session.loop()
-        self.feed.stop()
-        if self._memory.running:
-            self._memory.stop()
-        return 1 if self.session.forced else 0
-
-    def _opened(self) -> None:
-        self._memory.start(MEMORY_EVERY, now=True)
+    def begin(self) -> None:
         self.feed.begin()
         logger.info("worker %s taking runs (at most %d at once)", self.feed.consumer,
                     self.feed.places)
+
+    def stopped(self) -> None:
+        self.feed.stop()
 
     def run(self, job_id: str, job: dict[str, Any]) -> None:
         """On the reactor thread: one job from the stream."""
@@ -95,7 +74,7 @@ class ClusterEngine:
         return run
 
     def _measure(self) -> None:
-        self.memory_mb = tree_mb()
+        super()._measure()
         self._maybe_recycle()
 
     def _maybe_recycle(self) -> None:
@@ -107,13 +86,8 @@ class ClusterEngine:
             logger.info("recycling this worker after %d runs (%.0f MB): it finishes the runs"
                         " in hand, then a fresh one takes over", self.runs_done,
                         self.memory_mb)
-            self.draining = True
             self.feed.stop()
-            spider = self.session.spider
-            if spider is None or not spider.runbook.active:
-                self.session.shutdown("recycle")
-                return
-            spider.runbook.on_empty = lambda: self.session.shutdown("recycle")
+            self.drain()
 
 
 def serve_cluster(config: Config) -> int:
@@ -123,19 +97,7 @@ def serve_cluster(config: Config) -> int:
               file=sys.stderr)
         return 2
     workers.die_with_parent(signal.SIGTERM)
-    settings = project_settings()
-    if not is_reactor_installed():
-        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    settings = engine_settings()
     ingest = RemoteIngest(config, workers=settings.getint("NEWSWATCH_EXTRACT_WORKERS"))
-    ingest.warm_up()
-    try:
-        session = Session(CrawlerRunner(settings), ingest, config,  # type: ignore[arg-type]
-                          settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
-        engine = ClusterEngine(session, config, ingest)
-        code = engine.serve()
-        logger.info("worker engine stopped after %d runs", engine.runs_done)
-        return code
-    finally:
-        ingest.close()
-
-
+    return serve_engine(ingest, lambda session: ClusterEngine(session, config, ingest),
+                        config, settings)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from scrapy.crawler import Crawler, CrawlerRunner
+from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from twisted.internet.defer import Deferred
@@ -86,19 +87,25 @@ def run_sources(config: Config, names: Iterable[str] | None = None,
         config.source(name)  # ConfigError before anything starts
     if not wanted:
         return []
-    settings = project_settings()
-    if not is_reactor_installed():
-        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    settings = engine_settings()
     ingest = IngestService.from_config(config, workers=settings.getint(
         "NEWSWATCH_EXTRACT_WORKERS"))
     ingest.warm_up()  # the workers start while Scrapy sets up
     try:
-        session = Session(CrawlerRunner(settings), ingest, config,
-                          settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
+        session = Session.of(settings, ingest, config)
         return session.run(wanted, (stream or sys.stderr) if progress else None,
                            recheck_all=recheck_all)
     finally:
         ingest.close()
+
+
+def engine_settings() -> Settings:
+    """The project settings, with the reactor they name installed (once per process:
+    before anything imports the default one)."""
+    settings = project_settings()
+    if not is_reactor_installed():
+        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    return settings
 
 
 class Session:
@@ -114,6 +121,13 @@ class Session:
         self.error: str | None = None
         self.stopping = False
         self.forced = False
+
+    @classmethod
+    def of(cls, settings: Settings, ingest: Any, config: Config) -> Session:
+        """A session over `ingest` (an IngestService, or a cluster worker's
+        crawler.remote.RemoteIngest: the same calls)."""
+        return cls(CrawlerRunner(settings), ingest, config,
+                   settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
 
     def start(self, **spider_args: Any) -> Deferred[None]:
         """Start the engine's crawler (on the reactor); fires when its spider closed."""

@@ -34,21 +34,20 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from scrapy import signals
-from scrapy.crawler import CrawlerRunner
+from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from twisted.internet.task import LoopingCall
 
 from crawler import workers
-from crawler.configure import project_settings
 from crawler.ingest import IngestService
 from crawler.memory import tree_mb
 from crawler.reactor import the_reactor
 from crawler.runbook import SourceRun
-from crawler.runner import Session
+from crawler.runner import Session, engine_settings
 from newswatch.config import Config, load_config
 from newswatch.exceptions import NewswatchError
 
@@ -59,39 +58,91 @@ MEMORY_EVERY = 10.0  # seconds between two measures of the process tree's memory
 NOT_STARTED = "not started"
 
 
-class Engine:
-    """The daemon's side of one engine process: commands in, run results out."""
+class EngineBase:
+    """What the daemon's engine and a cluster worker's share: the engine's life, a
+    sample of its memory now and then, and a graceful drain (to be recycled)."""
 
-    def __init__(self, session: Session, config: Config, out: IO[str]) -> None:
+    def __init__(self, session: Session, config: Config) -> None:
         self.session = session
         self.config = config
-        self.out = out
         self.runs_done = 0
         self.memory_mb = 0.0
         self.draining = False
         self._memory = LoopingCall(self._measure)
 
-    def serve(self, commands: IO[str]) -> int:
+    def serve(self) -> int:
         """Run until drained or stopped; 0 after a clean end."""
         self.session.start(keep_alive=True, recheck_all=False)
         crawler = self.session.crawler
         assert crawler is not None
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
-        self._commands = commands
         self.session.loop()
+        self.stopped()
         if self._memory.running:
             self._memory.stop()
         return 1 if self.session.forced else 0
 
     def _opened(self) -> None:
         self._memory.start(MEMORY_EVERY, now=True)
+        self.begin()
+
+    def begin(self) -> None:
+        """The spider is open: start taking runs."""
+
+    def stopped(self) -> None:
+        """The reactor has stopped."""
+
+    def _measure(self) -> None:
+        self.memory_mb = tree_mb()
+
+    def drain(self) -> None:
+        """Take no more runs; end once the runs in hand are over (cut after a while)."""
+        if self.draining:
+            return
+        self.draining = True
+        spider = self.session.spider
+        if spider is None:
+            self.session.shutdown("drain")
+            return
+        for run in spider.runbook.drop_waiting():
+            run.error = f"{NOT_STARTED}: the engine is draining"
+        logger.info("draining: %d runs in hand", len(spider.runbook.active))
+        spider.runbook.on_empty = self._drained
+        if not spider.runbook.active:
+            self._drained()
+            return
+        the_reactor().callLater(DRAIN_SECONDS, self._drain_timeout)
+
+    def _drained(self) -> None:
+        crawler = self.session.crawler
+        if crawler is not None and crawler.crawling and not self.session.stopping:
+            self.session.stopping = True
+            deferred_from_coro(crawler.engine.close_spider_async(reason="finished"))
+
+    def _drain_timeout(self) -> None:
+        if not self.session.stopping:
+            logger.warning("runs still going %.0fs into a drain: cutting them (recorded "
+                           "partial; pages in flight are stored)", DRAIN_SECONDS)
+            self.session.shutdown("drain timeout")
+
+
+class Engine(EngineBase):
+    """The daemon's side of one engine process: commands in, run results out."""
+
+    def __init__(self, session: Session, config: Config, commands: IO[str],
+                 out: IO[str]) -> None:
+        super().__init__(session, config)
+        self.commands = commands
+        self.out = out
+
+    def begin(self) -> None:
         self._send({"ready": True, "pid": os.getpid()})
         threading.Thread(target=self._read, name="newswatch-commands", daemon=True).start()
 
     def _read(self) -> None:
         """On its own thread: hand each command line to the reactor; EOF is a drain."""
         reactor = the_reactor()
-        for line in self._commands:
+        for line in self.commands:
             if line.strip():
                 reactor.callFromThread(self.command, line)
         reactor.callFromThread(self.drain)
@@ -138,40 +189,20 @@ class Engine:
         except (OSError, ValueError):  # the daemon is gone: its end of the pipe closed
             self.drain()
 
-    def _measure(self) -> None:
-        self.memory_mb = tree_mb()
 
-    # -- ending -------------------------------------------------------------------------
-
-    def drain(self) -> None:
-        """Take no more runs; end once the runs in hand are over (cut after a while)."""
-        if self.draining:
-            return
-        self.draining = True
-        spider = self.session.spider
-        if spider is None:
-            self.session.shutdown("drain")
-            return
-        for run in spider.runbook.drop_waiting():
-            run.error = f"{NOT_STARTED}: the engine is draining"
-        logger.info("draining: %d runs in hand", len(spider.runbook.active))
-        spider.runbook.on_empty = self._drained
-        if not spider.runbook.active:
-            self._drained()
-            return
-        the_reactor().callLater(DRAIN_SECONDS, self._drain_timeout)
-
-    def _drained(self) -> None:
-        crawler = self.session.crawler
-        if crawler is not None and crawler.crawling and not self.session.stopping:
-            self.session.stopping = True
-            deferred_from_coro(crawler.engine.close_spider_async(reason="finished"))
-
-    def _drain_timeout(self) -> None:
-        if not self.session.stopping:
-            logger.warning("runs still going %.0fs into a drain: cutting them (recorded "
-                           "partial; pages in flight are stored)", DRAIN_SECONDS)
-            self.session.shutdown("drain timeout")
+def serve_engine(ingest: Any, make: Callable[[Session], EngineBase], config: Config,
+                 settings: Settings) -> int:
+    """Run an engine over `ingest` until it ends; the ingest is closed after."""
+    started = time.monotonic()
+    ingest.warm_up()
+    try:
+        engine = make(Session.of(settings, ingest, config))
+        code = engine.serve()
+        logger.info("engine stopped after %.0fs and %d runs", time.monotonic() - started,
+                    engine.runs_done)
+        return code
+    finally:
+        ingest.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,24 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     workers.die_with_parent(signal.SIGTERM)  # the daemon died: stop the graceful way
-    settings = project_settings()
-    if not is_reactor_installed():
-        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
-    started = time.monotonic()
+    settings = engine_settings()
     ingest = IngestService.from_config(config, workers=settings.getint(
         "NEWSWATCH_EXTRACT_WORKERS"))
-    ingest.warm_up()
-    try:
-        session = Session(CrawlerRunner(settings), ingest, config,
-                          settings.getfloat("NEWSWATCH_SHUTDOWN_GRACE"))
-        engine = Engine(session, config, out)
-        code = engine.serve(sys.stdin)
-        logger.info("engine stopped after %.0fs and %d runs", time.monotonic() - started,
-                    engine.runs_done)
-        return code
-    finally:
-        ingest.close()
-
+    return serve_engine(ingest, lambda session: Engine(session, config, sys.stdin, out),
+                        config, settings)
 
 if __name__ == "__main__":
     raise SystemExit(main())
