@@ -274,25 +274,36 @@ class NewsSpider(scrapy.Spider):
     def _log_failure(d: Any, url: str) -> None:
         d.addErrback(lambda f: logger.error("could not keep %s: %s", url, f.getErrorMessage()))
 
-    async def parse_document(self, response: Response, run: SourceRun,
-                             depth: int) -> AsyncIterator[Request]:
-        """A feed, a sitemap or a sitemap index."""
+    async def _releasing(self, run: SourceRun,
+                         requests: AsyncIterator[Request]) -> AsyncIterator[Request]:
+        """A callback's requests; its run is released once they are all out (or failed)."""
         try:
-            async for request in self._read_document(response, run, depth):
+            async for request in requests:
                 yield request
         finally:
             self.runbook.release(run)
+
+    def _asked_again(self, run: SourceRun, response: Response, callback: Any,
+                     **cb_kwargs: Any) -> list[Request]:
+        """A 304 for a document whose copy is not kept, in a run that reads every
+        document: asked for again, in full."""
+        if response.status != 304 or not run.recheck_all:
+            return []
+        request = self.document_request(run, response.url, callback, fresh=True, **cb_kwargs)
+        return [request] if request is not None else []
+
+    def parse_document(self, response: Response, run: SourceRun,
+                       depth: int) -> AsyncIterator[Request]:
+        """A feed, a sitemap or a sitemap index."""
+        return self._releasing(run, self._read_document(response, run, depth))
 
     async def _read_document(self, response: Response, run: SourceRun,
                              depth: int) -> AsyncIterator[Request]:
         self.count(run, oc.FETCHED)
         kept = await self.document(response, run)
         if kept is None:
-            if response.status == 304 and run.recheck_all:  # 304, but no copy kept
-                request = self.document_request(run, response.url, self.parse_document,
-                                                fresh=True, depth=depth)
-                if request is not None:
-                    yield request
+            for request in self._asked_again(run, response, self.parse_document, depth=depth):
+                yield request
             return
         try:
             found = parse_document(kept.body, kept.url)
@@ -322,25 +333,18 @@ class NewsSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    async def parse_listing(self, response: Response, run: SourceRun,
-                            page: int) -> AsyncIterator[Request]:
+    def parse_listing(self, response: Response, run: SourceRun,
+                      page: int) -> AsyncIterator[Request]:
         """A listing page: article links matching `follow`, then the next page."""
-        try:
-            async for request in self._read_listing(response, run, page):
-                yield request
-        finally:
-            self.runbook.release(run)
+        return self._releasing(run, self._read_listing(response, run, page))
 
     async def _read_listing(self, response: Response, run: SourceRun,
                             page: int) -> AsyncIterator[Request]:
         self.count(run, oc.FETCHED)
         kept = await self.document(response, run)
         if kept is None:
-            if response.status == 304 and run.recheck_all:
-                request = self.document_request(run, response.url, self.parse_listing,
-                                                fresh=True, page=page)
-                if request is not None:
-                    yield request
+            for request in self._asked_again(run, response, self.parse_listing, page=page):
+                yield request
             return
         if not isinstance(kept, TextResponse):
             self.record_error(run, "not-html", kept.url, kept.status,
@@ -354,9 +358,10 @@ class NewsSpider(scrapy.Spider):
         if (next_page and page < run.source.max_pages
                 and next_page not in run.seen_documents):
             run.seen_documents.add(next_page)
-            request = self.document_request(run, next_page, self.parse_listing, page=page + 1)
-            if request is not None:
-                yield request
+            following = self.document_request(run, next_page, self.parse_listing,
+                                              page=page + 1)
+            if following is not None:
+                yield following
 
     def parse_page(self, response: Response, run: SourceRun) -> PageItem:
         """An article candidate (or a 304 for one): hand the raw page to the pipeline,
