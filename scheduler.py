@@ -355,10 +355,7 @@ class Daemon:
         self._engine_lost(time.monotonic() - engine.started)
 
     def _engine_lost(self, lived: float = 0.0) -> None:
-        if lived >= HEALTHY_AFTER:
-            self._restarts = 0
-        wait = min(RESTART_BACKOFF_MAX, 2.0 ** self._restarts)
-        self._restarts += 1
+        self._restarts, wait = restart_delay(self._restarts, lived)
         self._restart_at = time.monotonic() + wait
         log.warning("starting a new crawl engine in %.0fs", wait)
 
@@ -451,6 +448,14 @@ class Daemon:
         for engine in (self.engine, *self.retiring):
             if engine is not None:
                 engine.kill()
+
+
+def restart_delay(restarts: int, lived: float) -> tuple[int, float]:
+    """For an engine that died after `lived` seconds, having died `restarts` times in a
+    row before: (its new count, seconds to wait before the next one: 1, 2, 4 ... 60)."""
+    if lived >= HEALTHY_AFTER:
+        restarts = 0
+    return restarts + 1, min(RESTART_BACKOFF_MAX, 2.0 ** restarts)
 
 
 def kill_group(pid: int) -> None:

@@ -16,9 +16,6 @@ from newswatch.commands.common import config_from
 
 log = logging.getLogger("newswatch.worker")
 
-RESTART_BACKOFF_MAX = 60.0  # seconds between restarts of an engine that keeps dying
-HEALTHY_AFTER = 60.0  # an engine that lived this long resets the backoff
-STOP_GRACE = 20.0  # seconds a stop waits for the engine's runs in hand
 
 
 @click.command(name="worker")
@@ -36,7 +33,13 @@ def command(ctx: click.Context) -> None:
 
     Example: newswatch --config /etc/newswatch/newswatch.toml worker
     """
-    from scheduler import EngineProcess, engine_argv, kill_group
+    from scheduler import (
+        STOP_GRACE_SECONDS,
+        EngineProcess,
+        engine_argv,
+        kill_group,
+        restart_delay,
+    )
 
     config = config_from(ctx)
     if config.cluster is None:
@@ -68,7 +71,7 @@ def command(ctx: click.Context) -> None:
                         kill_group(engine.pid)
                         sys.exit(1)
                     engine.terminate()
-                    _wait(engine, STOP_GRACE)
+                    _wait(engine, STOP_GRACE_SECONDS)
                     code = 0
                     break
             kill_group(engine.pid)
@@ -77,8 +80,7 @@ def command(ctx: click.Context) -> None:
             if code == 0:  # recycled: a fresh engine at once
                 restarts = 0
                 continue
-            restarts = 0 if time.monotonic() - started >= HEALTHY_AFTER else restarts + 1
-            wait = min(RESTART_BACKOFF_MAX, 2.0 ** restarts)
+            restarts, wait = restart_delay(restarts, time.monotonic() - started)
             log.error("the worker engine stopped unexpectedly (exit %s): a new one in %.0fs",
                       code, wait)
             deadline = time.monotonic() + wait
