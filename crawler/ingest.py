@@ -90,10 +90,10 @@ class IngestService:
 
     def _open_run(self, source: str, create: bool, due_limit: int,
                   documents: list[str]) -> Opening:
-        with self.store.batch():
-            run_id = self.store.start_run(source) if create else None
-            return Opening(run_id, self.store.due_pages(source, due_limit),
-                           self.store.pages(documents))
+        # on the writer thread, inside its batch: one commit for the three
+        run_id = self.store.start_run(source) if create else None
+        return Opening(run_id, self.store.due_pages(source, due_limit),
+                       self.store.pages(documents))
 
     def finish_run(self, run_id: int, counts: dict[str, int], status: str | None,
                    **details: Any) -> Deferred[str]:

@@ -35,6 +35,7 @@ from newswatch.cluster import messages as msg
 from newswatch.cluster.link import WORKERS_GROUP, Link
 from newswatch.config import ClusterSettings, Config
 from store import IngestResult, PageState, RawPage
+from store.model import site_of
 
 logger = logging.getLogger("newswatch.worker")
 
@@ -127,8 +128,6 @@ class RemoteIngest:
 
     def ingest(self, page: RawPage, extraction: Extraction) -> Deferred[IngestResult | None]:
         """Sent for the coordinator to decide; None: the outcome is counted there."""
-        from store.model import site_of
-
         message = {"t": "page", "run": page.run_id,
                    "page": msg.page_out(page, body=True),
                    "x": msg.extraction_out(extraction),

@@ -10,7 +10,6 @@ process was SIGKILLed is closed as interrupted at the next start.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,14 @@ import pytest
 from conftest import crawl_json
 from pages import article, rss
 from routeserver import RouteServer
-from test_daemon_kill import children, expected_events, power_cut, query, recorded_events
+from test_daemon_kill import (
+    children,
+    expected_events,
+    power_cut,
+    query,
+    recorded_events,
+)
+from test_daemon_kill import start_daemon as start_daemon_logging_to
 
 from newswatch.demo import fixture_config
 from newswatch.fixture_server import FixtureServer
@@ -56,12 +62,7 @@ def filler_lines(server: RouteServer, every: str) -> str:
 
 def start_daemon(config: Path) -> tuple[subprocess.Popen[str], Path]:
     log = config.parent / "daemon.log"
-    with log.open("a") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "newswatch", "--config", str(config),
-                                 "run"], stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    return proc, log
+    return start_daemon_logging_to(config, log), log
 
 
 def stop(proc: subprocess.Popen[str], log: Path) -> None:

@@ -18,15 +18,13 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from notify_servers import WebhookReceiver
-from test_daemon_kill import power_cut
+from test_daemon_kill import power_cut, start_daemon
 
 from newswatch.demo import fixture_config
 from newswatch.fixture_server import FixtureServer
@@ -45,14 +43,6 @@ def query(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return con.execute(sql, args).fetchall()
     finally:
         con.close()
-
-
-def start_daemon(config: Path, log: Path) -> subprocess.Popen[str]:
-    with log.open("a") as out:
-        return subprocess.Popen([sys.executable, "-m", "newswatch", "--config", str(config),
-                                 "run"], stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def wait(check: Any, timeout: float, what: str, log: Path) -> None:
