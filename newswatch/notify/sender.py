@@ -106,13 +106,14 @@ class Sender:
             self._registered = True
         return True
 
-    def step(self) -> int:
-        """One pass: queue new events, claim what is due, start sending; returns the
-        number of messages handed to the workers."""
+    def step(self, due_by: datetime | None = None) -> int:
+        """One pass: queue new events, claim what is due (by `due_by` when given), start
+        sending; returns the number of messages handed to the workers."""
         if self.stopping.is_set() or not self._ready():
             return 0
         self._futures = [f for f in self._futures if not f.done()]
         now = self.clock()
+        due = now if due_by is None else min(now, due_by)
         handed = 0
         with self._lock:
             last = outbox.last_event_id(self._conn)
@@ -126,7 +127,7 @@ class Sender:
                     queued = outbox.materialize(self._conn, channel.name, target.url_key,
                                                 target.target, channel.selects, digest, now)
                     self.tally["queued"] += queued
-                if not outbox.has_due(self._conn, *key, now):
+                if not outbox.has_due(self._conn, *key, due):
                     continue
                 jobs = outbox.claim(self._conn, *key, self.owner, now, LEASE_SECONDS,
                                     CLAIM_LIMIT)
@@ -208,8 +209,11 @@ class Sender:
 
     def drain(self) -> Counter[str]:
         """Send everything due now, then return what happened (a one-off crawl's end):
-        sent, failed, and still waiting (a digest period not over, a URL held back)."""
-        while self.step():
+        sent, failed, and still waiting (a digest period not over, a URL held back).
+        A retry that falls due while draining waits for the next drain or pass, so how
+        many attempts a drain makes does not depend on how slow a failing URL is."""
+        started = self.clock()
+        while self.step(started):
             self.wait()
         self.wait()
         waiting = 0
