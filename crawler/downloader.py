@@ -11,6 +11,9 @@ sources on one site share its delay and concurrency. Two changes to Scrapy's def
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from scrapy.core.downloader import Downloader, Slot
@@ -19,6 +22,9 @@ from store.model import site_of
 
 if TYPE_CHECKING:
     from scrapy.http import Request
+
+
+BUSY_RETRY = 0.1  # seconds between looks at a slot whose places are all taken
 
 
 class PoliteSlot(Slot):
@@ -41,6 +47,8 @@ class SiteDownloader(Downloader):
     def __init__(self, crawler: object) -> None:
         super().__init__(crawler)  # type: ignore[arg-type]
         self.politeness: dict[str, tuple[float, int]] = {}  # site -> (delay, concurrency)
+        # site -> its line of requests waiting a turn, and how many are in it
+        self._lines: dict[str, tuple[asyncio.Lock, int]] = {}
 
     def register(self, site: str, delay: float, concurrency: int) -> None:
         """A source crawls `site`: the site keeps the strictest settings of its sources."""
@@ -52,6 +60,53 @@ class SiteDownloader(Downloader):
         if isinstance(slot, PoliteSlot):
             slot.floor, slot.concurrency = delay, concurrency
             slot.delay = max(slot.delay, delay)
+
+    async def take_turn(self, request: Request) -> tuple[Slot, object]:
+        """Wait for a turn in the request's site slot as a request of Scrapy's own would
+        (the slot's delay since its last request, a free transfer place, room under the
+        global cap on requests in flight), for a request sent outside Scrapy's pipeline
+        (crawler.quickcheck). Requests queued in the slot go first; turns are taken in
+        order, one waiter watching the slot at a time. Give the turn back with
+        `end_turn`."""
+        key, slot = self._get_slot(request)
+        token = object()
+        slot.active.add(token)  # type: ignore[arg-type]  # keeps the slot from Scrapy's GC
+        line, waiting = self._lines.get(key) or (asyncio.Lock(), 0)
+        self._lines[key] = (line, waiting + 1)
+        try:
+            async with line:
+                while True:
+                    now = monotonic()
+                    delay = slot.download_delay()
+                    wait = slot.lastseen + delay - now if delay else 0.0
+                    if (wait <= 0 and slot.free_transfer_slots() > 0 and not slot.queue
+                            and not self.needs_backout()):
+                        break
+                    await asyncio.sleep(wait if wait > 0 else max(delay, BUSY_RETRY))
+                slot.lastseen = now
+                slot.transferring.add(token)  # type: ignore[arg-type]
+                self.active.add(token)  # type: ignore[arg-type]  # the global cap counts it
+        except BaseException:
+            slot.active.discard(token)
+            raise
+        finally:
+            line, waiting = self._lines[key]
+            if waiting > 1:
+                self._lines[key] = (line, waiting - 1)
+            else:
+                del self._lines[key]
+        return slot, token
+
+    def supports_turns(self) -> bool:
+        """Whether this Scrapy's slot queue is the one take_turn works with (2.14+)."""
+        params = inspect.signature(self._process_queue).parameters
+        return list(params) == ["slot"] and hasattr(Slot, "free_transfer_slots")
+
+    def end_turn(self, slot: Slot, token: object) -> None:
+        slot.transferring.discard(token)
+        slot.active.discard(token)
+        self.active.discard(token)
+        self._process_queue(slot)  # Scrapy's queue waits on no timer while a turn is out
 
     def get_slot_key(self, request: Request) -> str:
         meta_slot: str | None = request.meta.get(self.DOWNLOAD_SLOT)

@@ -43,6 +43,8 @@ DOCUMENTS_NOT_MODIFIED = "documents/not-modified"  # feed/sitemap/listing 304: k
 SKIPPED_ROBOTS = "skipped/robots"  # refused by robots.txt (not an error: we were asked to)
 SKIPPED_NOT_DUE = "skipped/not-due"  # known articles not due for a revisit, entry unchanged
 REVISITED = "revisited"            # known articles asked for again: due, or their entry changed
+QUICK_304 = "quick/304"            # re-checks answered 304 outside Scrapy (crawler.quickcheck)
+QUICK_FULL_WAY = "quick/full-way"  # re-checks that went Scrapy's way: not a 304, or failed
 TIMED_OUT = "timed-out"            # the run was cut at run_timeout
 ERRORS = "errors"                  # every failure; also errors/<kind>
 

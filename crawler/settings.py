@@ -62,6 +62,9 @@ REDIRECT_MAX_TIMES = 10  # a redirect loop ends here, counted as error redirect-
 HTTPCACHE_ENABLED = False
 HTTPERROR_ALLOWED_CODES = [304]
 NEWSWATCH_CONDITIONAL_GET = True  # False: always fetch full pages (e.g. to test extraction)
+# a known page's re-check goes out as a bare conditional GET first (crawler.quickcheck);
+# False: every request takes Scrapy's full way
+NEWSWATCH_QUICK_RECHECK = True
 NEWSWATCH_SITEMAP_MAX_DEPTH = 3  # sitemap index -> sitemap nesting followed at most
 
 # -- extraction and storage ---------------------------------------------------------------

@@ -9,7 +9,8 @@ import random
 import socket
 import sys
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 FAULT_MODES = ("500", "503", "429", "slow", "drop", "redirect_loop", "wrong_charset", "404",
-               "down", "redirect", "empty", "binary", "huge", "truncated_gzip", "gzip_bomb")
+               "down", "redirect", "empty", "binary", "huge", "truncated_gzip", "gzip_bomb",
+               "disallow")
 ANY_PATH = "*"  # a fault on this path applies to every path of the site
 _BODY_MODES = ("drop", "wrong_charset", "truncated_gzip")  # these alter the real page
 _CHUNK = 1 << 16
@@ -35,6 +37,7 @@ class RequestRecord:
     method: str
     headers: dict[str, str]
     status: int
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
@@ -138,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(resp.body)
 
     def _send_fault(self, fault: Fault) -> None:
-        if fault.mode in ("empty", "binary", "huge", "gzip_bomb"):
+        if fault.mode in ("empty", "binary", "huge", "gzip_bomb", "disallow"):
             self._send_body_fault(fault)
             return
         status = {"500": 500, "503": 503, "429": 429, "404": 404, "redirect_loop": 302,
@@ -160,10 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _send_body_fault(self, fault: Fault) -> None:
-        """A 200 whose body is the fault: nothing, noise, too much, or a gzip bomb."""
+        """A 200 whose body is the fault: nothing, noise, too much, a gzip bomb, or a
+        robots.txt that disallows the fault's target ("/" when none)."""
         headers = {"Content-Type": "text/html; charset=utf-8"}
         body = b""
-        if fault.mode == "binary":
+        if fault.mode == "disallow":
+            headers["Content-Type"] = "text/plain"
+            body = f"User-agent: *\nDisallow: {fault.target or '/'}\n".encode()
+        elif fault.mode == "binary":
             body = _noise(_CHUNK)
         elif fault.mode == "gzip_bomb":
             body = _bomb(fault.size)

@@ -130,9 +130,9 @@ class FixtureServer:
         `path` matches the request path with or without its query string, and "*" matches
         every path of the site (a fault of the whole host); "down" ignores it and closes the
         site's listening socket (connections refused) until `clear_faults()` or `up(site)`
-        reopens it on the same port. `target` is where "redirect" points; `size` is the
-        body of "huge" and the inflated body of "gzip_bomb"; `length=False` makes "huge"
-        send no Content-Length.
+        reopens it on the same port. `target` is where "redirect" points and what
+        "disallow" (a robots.txt) disallows; `size` is the body of "huge" and the inflated
+        body of "gzip_bomb"; `length=False` makes "huge" send no Content-Length.
         """
         if mode not in FAULT_MODES:
             raise ValueError(f"unknown fault mode {mode!r}; one of {', '.join(FAULT_MODES)}")

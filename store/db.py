@@ -253,18 +253,24 @@ class Store:
 
     def _unchanged(self, page: RawPage) -> IngestResult:
         with self._lock:
-            now = self.now()
-            article_id = pages.touch(self.conn, page, now)
+            article_id = self._touch_unchanged(page)
             topics: list[str] = []
             version = None
             if article_id is not None:
-                self.conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?",
-                                  (now, article_id))
                 row = self.conn.execute("SELECT topics, version FROM articles WHERE id = ?",
                                         (article_id,)).fetchone()
                 topics, version = json.loads(row["topics"]), row["version"]
-        self._count(page.source, "unchanged", "articles" if article_id is not None else None)
         return IngestResult("unchanged", article_id, topics, None, version)
+
+    def _touch_unchanged(self, page: RawPage) -> int | None:
+        """Record an unchanged page (its article seen now); returns the article id."""
+        now = self.now()
+        article_id = pages.touch(self.conn, page, now)
+        if article_id is not None:
+            self.conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?",
+                              (now, article_id))
+        self._count(page.source, "unchanged", "articles" if article_id is not None else None)
+        return article_id
 
     def remember_document(self, page: RawPage) -> None:
         """A feed, sitemap or listing fetched in full: keep its body, so that on a 304 the
@@ -319,7 +325,7 @@ class Store:
         `ingest_unchanged` records them (one write for a quiet run, not one per page)."""
         with self.transaction() as pending:
             for page in unchanged or ():
-                self._unchanged(page)
+                self._touch_unchanged(page)
             source = self.conn.execute("SELECT source FROM runs WHERE id = ?",
                                        (run_id,)).fetchone()
             tally = self._tallies.pop(source["source"], Counter()) if source else Counter()

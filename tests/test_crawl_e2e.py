@@ -125,6 +125,9 @@ def test_second_ingest_is_conditional_and_extracts_nothing(ingest: Ingest) -> No
     assert all(r.status == 304 for r in article_requests)
     assert sum(s["not-modified"] for s in second.values()) == len(article_requests)
     assert second["pinned"]["not-modified"] == second["pinned"]["unchanged"] == 5
+    # held pages are re-checked outside Scrapy's pipeline (crawler.quickcheck), all 304s
+    assert sum(s.get("quick/304", 0) for s in second.values()) == len(article_requests)
+    assert second["pinned"]["quick/304"] == 5
     assert second["wjfeed"]["not-modified"] == 4
     # the sitemap's lastmod shows its pages unchanged: they are not even requested
     assert second["m31map"]["skipped/lastmod"] + second["m31map"]["not-modified"] == 4

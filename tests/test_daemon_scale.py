@@ -110,8 +110,10 @@ def test_many_sources_one_engine_exact_timeline(tmp_path: Path,
         sources = {"m31": ("m31", "1s"), "westjournal": ("westjournal", "1s"),
                    "analysis": ("analysis", "1s")}
         config = tmp_path / "newswatch.toml"
+        # a generous timeout: a loaded CI machine must not turn a slow first answer into a
+        # source_failed event the timeline does not expect
         config.write_text(fixture_config(srv, sources, {"delay": "0", "retries": "0",
-                                                        "download_timeout": "5"}, db="nw.db")
+                                                        "download_timeout": "20"}, db="nw.db")
                           + "\n" + filler_lines(filler_site, "2s"))
         db = tmp_path / "nw.db"
         names = [*sources, *(f"filler{i}" for i in range(FILLERS))]

@@ -98,8 +98,11 @@ def test_a_site_without_feed_or_sitemap_becomes_a_listing_that_crawls(
     assert srv.log[:2] == ["/robots.txt", "/"]
     assert "/feed/" in srv.log and "/sitemap.xml" in srv.log  # common paths were tried
     assert not any(path.startswith("/2024/") for path in srv.log)
+    # seen from the server, one gap may shrink by the jitter of when requests are read
+    # (the machine is loaded by other work); their sum may not
     times = [t for _, t in srv.requests]
-    assert all(b - a >= 0.04 for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= 0.02 for a, b in zip(times, times[1:], strict=False))
+    assert times[-1] - times[0] >= 0.05 * (len(times) - 1) - 0.02
     # --add: appended after a backup; the result loads and crawls the three articles
     assert (config.parent / "newswatch.toml.bak").read_text() == before
     assert config.read_text().startswith(before)

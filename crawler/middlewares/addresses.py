@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
@@ -79,6 +79,11 @@ class AddressGuardMiddleware:
         return cls(crawler, tuple(u for s in every for u in s.configured_urls))
 
     async def process_request(self, request: Request) -> None:
+        await self.checked_address(request)
+
+    async def checked_address(self, request: Request) -> IPAddress | None:
+        """The address the request may be sent to (None: its host does not resolve);
+        raises RefusedRequest (counted) for a forbidden scheme or address."""
         parts = urlsplit(request.url)
         if parts.scheme not in ALLOWED_SCHEMES:
             self._refuse(request, f"scheme {parts.scheme!r} is not http or https")
@@ -87,15 +92,15 @@ class AddressGuardMiddleware:
         if address is None:
             address = await self._resolve(host)
         if address is None or not is_private(address):
-            return None
+            return address
         source: Source | None = request.meta.get(SOURCE_META)
         urls = source.configured_urls if source is not None else self.configured_urls
         if address in await self._allowed_private(urls):
-            return None
+            return address
         self._refuse(request, f"{host} is a private or loopback address ({address}), fetched "
                               "only for a source whose own configured URLs are on it")
 
-    def _refuse(self, request: Request, why: str) -> None:
+    def _refuse(self, request: Request, why: str) -> NoReturn:
         count_request(self.crawler, request, "refused")
         # the spider reports the failed page once, as a warning naming its source; the
         # refused URL (a redirect's target, say) travels in the exception's message

@@ -18,6 +18,7 @@ settings ride on each request (crawler.configure.source_meta).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -41,6 +42,7 @@ from crawler.ingest import IngestService
 from crawler.items import PageItem
 from crawler.listing import parse_listing
 from crawler.middlewares.conditional import DOC_META, KNOWN_BODY_META, KNOWN_STATE_META, PAGE_META
+from crawler.quickcheck import QuickCheck
 from crawler.runbook import RunBook, SourceRun
 from extract.canonical import canonicalize_url
 from newswatch.config import Config, Source, load_config
@@ -67,6 +69,8 @@ class NewsSpider(scrapy.Spider):
         self.recheck_all = recheck_all
         self.runbook = RunBook(ingest, self.begin, limit=config.daemon.runs_in_flight,
                                timeout=config.daemon.run_timeout, keep_finished=not keep_alive)
+        self.quick: QuickCheck | None = None
+        self._quick_tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, source: str | None = None,
@@ -97,6 +101,7 @@ class NewsSpider(scrapy.Spider):
         crawler.settings.set("NEWSWATCH_INGEST_OWNED", owned, priority="spider")
         spider = cls(cfg, ingest, chosen, keep_alive, recheck_all, *args, **kwargs)
         spider._set_crawler(crawler)
+        spider.quick = QuickCheck(crawler)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
@@ -136,17 +141,24 @@ class NewsSpider(scrapy.Spider):
                 downloader.register(site, source.delay, source.concurrency)
         run.seen_documents.update(source.configured_urls)
         for url in source.feed + source.sitemap:
-            self.schedule(self.document_request(run, url, self.parse_document,
-                                                state=opening.documents.get(url), depth=0))
+            self.schedule(self.quick_or_full(run, self.document_request(
+                run, url, self.parse_document, state=opening.documents.get(url), depth=0)))
         for url in source.start:
-            self.schedule(self.document_request(run, url, self.parse_listing,
-                                                state=opening.documents.get(url), page=0))
-        for url in self.claim(run, source.urls):
-            self.schedule(self.page_request(run, url))
+            self.schedule(self.quick_or_full(run, self.document_request(
+                run, url, self.parse_listing, state=opening.documents.get(url), page=0)))
+        fixed = self.claim(run, source.urls)
+        states: dict[str, PageState] | None = None
+        if fixed and self.quick_ready:
+            states = await maybe_deferred_to_future(self.ingest.pages(fixed))
+        if self.runbook.stopping:
+            return
+        for url in fixed:
+            self.schedule(self.quick_or_full(run, self.page_request(
+                run, url, states.get(url) if states else None, looked_up=states is not None)))
         for state in opening.due:
             for url in self.claim(run, [state.url]):
                 self.count(run, oc.REVISITED)
-                self.schedule(self.page_request(run, url, state))
+                self.schedule(self.quick_or_full(run, self.page_request(run, url, state)))
 
     def schedule(self, request: Request | None) -> None:
         if request is not None and self.crawler.engine is not None:
@@ -169,6 +181,12 @@ class NewsSpider(scrapy.Spider):
     async def on_closed(self, spider: scrapy.Spider, reason: str) -> None:
         # after the scraper drained every item: whatever is still open was cut short
         self.runbook.stop_timer()
+        tasks = list(self._quick_tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.quick is not None:
+            self.quick.close()
         await self.runbook.close_all("partial")
         if self.settings.getbool("NEWSWATCH_INGEST_OWNED"):
             self.ingest.close()
@@ -209,6 +227,66 @@ class NewsSpider(scrapy.Spider):
             meta[MARK_META] = mark
         return self._request(run, url, self.parse_page, meta, {})
 
+    @property
+    def quick_ready(self) -> bool:
+        """Whether known pages can be re-checked quickly (crawler.quickcheck)."""
+        return self.quick is not None and self.quick.ready()
+
+    def quick_or_full(self, run: SourceRun, request: Request | None) -> Request | None:
+        """`request` for Scrapy, or None when it went out as a quick re-check first
+        (crawler.quickcheck); the request keeps holding its run either way."""
+        quick = self.quick
+        if request is None or quick is None or not quick.ready() or not quick.eligible(request):
+            return request
+        if DOC_META in request.meta and run.recheck_all:
+            return request  # a run that reads every document reads a 304's kept copy
+        task = asyncio.ensure_future(self._quick(run, request))
+        self._quick_tasks.add(task)
+        task.add_done_callback(self._quick_tasks.discard)
+        return None
+
+    async def _quick(self, run: SourceRun, request: Request) -> None:
+        """A 304 goes to the pipeline as parse_page's item would; any other outcome sends
+        the request the full way, a refusal (address, robots.txt) to its errback. The
+        engine counts it in progress meanwhile: a graceful stop waits for it."""
+        assert self.quick is not None
+        with self.quick.in_progress():
+            await self._quick_check(run, request)
+
+    async def _quick_check(self, run: SourceRun, request: Request) -> None:
+        assert self.quick is not None and self.quick.pipeline is not None
+        try:
+            headers = await self.quick.check(request)
+        except IgnoreRequest as exc:
+            failure = Failure(exc)
+            failure.request = request  # type: ignore[attr-defined]
+            self.on_error(failure)
+            return
+        except asyncio.CancelledError:
+            self.runbook.release(run)
+            raise
+        except Exception:
+            logger.exception("%s: quick re-check of %s failed", run.name, request.url)
+            headers = None
+        if headers is None:
+            self.schedule(request)
+            return
+        if DOC_META in request.meta:  # as _read_document and document() take a 304
+            try:
+                self.count(run, oc.FETCHED)
+                self.count(run, oc.DOCUMENTS_NOT_MODIFIED)
+                run.unchanged_documents.append(self.raw_item(
+                    run, request.meta[DOC_META], request.url, 304, headers, b"").raw_page())
+            finally:
+                self.runbook.release(run)
+            return
+        try:
+            item = self.page_item(run, request.meta, self.raw_item(
+                run, request.meta[PAGE_META], request.url, 304, headers, b""))
+        finally:
+            self.runbook.release(run)
+        await self.quick.pipeline.process_item(item)
+
     def claim(self, run: SourceRun, urls: Iterable[str]) -> list[str]:
         """The canonical forms of `urls` not yet handled in this run, now marked handled
         (feeds, sitemaps and listings of one source overlap; each page counts once)."""
@@ -224,10 +302,11 @@ class NewsSpider(scrapy.Spider):
         claimed = self.claim(run, entries)
         if not claimed:
             return
-        # Every entry's state is needed to judge it, unless every entry is asked for again
-        # anyway (a one-off crawl: only dated ones can be skipped); the conditional-GET
-        # middleware then reuses what was looked up here.
-        wanted = [u for u in claimed if not run.recheck_all or entries[u].lastmod is not None]
+        # An entry's state judges it, and the conditional GET (a quick re-check or the
+        # middleware) reuses it. A run that asks again for every entry anyway needs only
+        # the dated ones' states, unless quick re-checks will use them all.
+        wanted = [u for u in claimed if not run.recheck_all or entries[u].lastmod is not None
+                  or self.quick_ready]
         states = await maybe_deferred_to_future(self.ingest.pages(wanted)) if wanted else {}
         now, looked = iso(utcnow()), set(wanted)
         for url in claimed:
@@ -240,7 +319,8 @@ class NewsSpider(scrapy.Spider):
             self.count(run, oc.DISCOVERED)
             if why in (recheck.ENTRY_CHANGED, recheck.DUE):
                 self.count(run, oc.REVISITED)
-            request = self.page_request(run, url, state, link.mark, looked_up=url in looked)
+            request = self.quick_or_full(
+                run, self.page_request(run, url, state, link.mark, looked_up=url in looked))
             if request is not None:
                 yield request
 
@@ -367,21 +447,28 @@ class NewsSpider(scrapy.Spider):
         """An article candidate (or a 304 for one): hand the raw page to the pipeline,
         which releases the run once the page is stored."""
         try:
-            self.count(run, oc.FETCHED)
-            item = self.fetched(response, run, PAGE_META)
-            if KNOWN_BODY_META in response.meta:
-                item.looked_up, item.stored_hash = True, response.meta[KNOWN_BODY_META]
-            item.listed_mark = response.meta.get(MARK_META)
-            self.runbook.hold(run)
-            return item
+            return self.page_item(run, response.meta, self.fetched(response, run, PAGE_META))
         finally:
             self.runbook.release(run)
 
+    def page_item(self, run: SourceRun, meta: dict[str, Any], item: PageItem) -> PageItem:
+        """The item of a fetched article candidate, holding its run for the pipeline."""
+        self.count(run, oc.FETCHED)
+        if KNOWN_BODY_META in meta:
+            item.looked_up, item.stored_hash = True, meta[KNOWN_BODY_META]
+        item.listed_mark = meta.get(MARK_META)
+        self.runbook.hold(run)
+        return item
+
     def fetched(self, response: Response, run: SourceRun, meta_key: str) -> PageItem:
         """The raw response, stored under the URL the request was made for."""
-        return PageItem(url=response.meta.get(meta_key, response.url), final_url=response.url,
-                        status=response.status, headers=headers_of(response),
-                        body=response.body, source=run.name, fetched_at=iso(utcnow()),
+        return self.raw_item(run, response.meta.get(meta_key, response.url), response.url,
+                             response.status, headers_of(response), response.body)
+
+    def raw_item(self, run: SourceRun, url: str, final_url: str, status: int,
+                 headers: dict[str, str], body: bytes) -> PageItem:
+        return PageItem(url=url, final_url=final_url, status=status, headers=headers,
+                        body=body, source=run.name, fetched_at=iso(utcnow()),
                         run_key=run.key, revisit=run.source.revisit, run_id=run.run_id)
 
     def on_error(self, failure: Failure) -> None:
