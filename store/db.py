@@ -32,7 +32,7 @@ from sqlite_utils import Database
 from extract import extract_page
 from extract.record import Extraction
 from newswatch.exceptions import NewswatchError
-from store import bodies, boilerplate, events, ingest, pages, runs
+from store import bodies, boilerplate, events, fts, ingest, pages, runs
 from store.health import RunTally
 from store.model import IngestResult, PageState, RawPage, iso, site_of, utcnow
 from store.schema import migrate
@@ -91,6 +91,7 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")  # one process migrates, the others wait
             try:
                 migrate(db)
+                fts.index_pending(conn)  # noted by a writer that did not commit through us
                 if events_log:  # lines of events a crash rolled back
                     events.reconcile_log(Path(events_log), conn)
                 conn.execute("COMMIT")
@@ -200,6 +201,7 @@ class Store:
             events.log(pending)
 
     def _commit(self, pending: list[dict[str, Any]]) -> None:
+        fts.index_pending(self.conn)
         events.append_log(self.events_log, self.conn, pending)
         self.conn.execute("COMMIT")
 
