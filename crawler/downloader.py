@@ -102,11 +102,15 @@ class SiteDownloader(Downloader):
         params = inspect.signature(self._process_queue).parameters
         return list(params) == ["slot"] and hasattr(Slot, "free_transfer_slots")
 
-    def end_turn(self, slot: Slot, token: object) -> None:
+    def end_turn(self, slot: Slot, token: object) -> bool:
+        """Give a turn back; True when it made room under a full global cap (the engine,
+        which waits on no timer for that, should look at its queue again)."""
+        full = self.needs_backout()
         slot.transferring.discard(token)
         slot.active.discard(token)
         self.active.discard(token)
         self._process_queue(slot)  # Scrapy's queue waits on no timer while a turn is out
+        return full and not self.needs_backout()
 
     def get_slot_key(self, request: Request) -> str:
         meta_slot: str | None = request.meta.get(self.DOWNLOAD_SLOT)

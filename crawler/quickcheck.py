@@ -253,8 +253,12 @@ class QuickCheck:
         finally:
             if slot is not None:
                 slot.remove_request(token)
-                # Scrapy's own requests may have waited for room under the global cap
-                slot.nextcall.schedule()
+
+    def _wake_engine(self) -> None:
+        """Scrapy's own requests waited for room under the global cap: look again now."""
+        nextcall = getattr(getattr(self._engine(), "_slot", None), "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
 
     def _downloader(self) -> SiteDownloader | None:
         """The engine's downloader, once its guard middleware and the ingest pipeline
@@ -311,7 +315,8 @@ class QuickCheck:
         except EXCHANGE_ERRORS:
             answer = None
         finally:
-            downloader.end_turn(slot, token)
+            if downloader.end_turn(slot, token):
+                self._wake_engine()
         if answer is None or answer.status != 304:
             count_request(self.crawler, request, oc.QUICK_FULL_WAY)
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -22,6 +23,18 @@ def utcnow() -> datetime:
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC to the second with a Z, the one timestamp format of the store."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_last_second: tuple[int, str] = (0, "")
+
+
+def now_iso() -> str:
+    """iso(utcnow()), formatted once a second: a crawl stamps every page it fetches."""
+    global _last_second
+    second = int(time.time())
+    if _last_second[0] != second:
+        _last_second = (second, iso(datetime.fromtimestamp(second, UTC)))
+    return _last_second[1]
 
 
 def site_of(url: str) -> str:

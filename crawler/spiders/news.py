@@ -47,7 +47,7 @@ from crawler.runbook import RunBook, SourceRun
 from extract.canonical import canonicalize_url
 from newswatch.config import Config, Source, load_config
 from newswatch.exceptions import ConfigError
-from store.model import PageState, iso, site_of, utcnow
+from store.model import PageState, now_iso, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -308,7 +308,7 @@ class NewsSpider(scrapy.Spider):
         wanted = [u for u in claimed if not run.recheck_all or entries[u].lastmod is not None
                   or self.quick_ready]
         states = await maybe_deferred_to_future(self.ingest.pages(wanted)) if wanted else {}
-        now, looked = iso(utcnow()), set(wanted)
+        now, looked = now_iso(), set(wanted)
         for url in claimed:
             link, state = entries[url], states.get(url)
             why = recheck.why_fetch(state, link.lastmod, link.mark, now, run.recheck_all)
@@ -468,7 +468,7 @@ class NewsSpider(scrapy.Spider):
     def raw_item(self, run: SourceRun, url: str, final_url: str, status: int,
                  headers: dict[str, str], body: bytes) -> PageItem:
         return PageItem(url=url, final_url=final_url, status=status, headers=headers,
-                        body=body, source=run.name, fetched_at=iso(utcnow()),
+                        body=body, source=run.name, fetched_at=now_iso(),
                         run_key=run.key, revisit=run.source.revisit, run_id=run.run_id)
 
     def on_error(self, failure: Failure) -> None:
