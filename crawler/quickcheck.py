@@ -200,8 +200,8 @@ class ConditionalClient:
 
 
 class QuickCheck:
-    """Re-checks of held pages for the `news` spider: `check` answers a 304 Response, or
-    None when the page must go the full way."""
+    """Re-checks of held pages and documents for the `news` spider: `check` answers the
+    headers of a 304, or None when the request must go the full way."""
 
     def __init__(self, crawler: Crawler, client: ConditionalClient | None = None) -> None:
         settings = crawler.settings
