@@ -1,15 +1,22 @@
-"""Extraction quality and speed on the real pages of aeb-dev, newswatch vs trafilatura defaults.
+"""Extraction quality and speed on real pages: newswatch vs trafilatura, on both dev sets.
 
-    .venv/bin/python -m bench.extraction            # table: F1, precision, recall, pages/s
-    .venv/bin/python -m bench.extraction --json     # the same as JSON
-    .venv/bin/python -m bench.extraction --save-predictions out/   # one JSON per extractor
+    .venv/bin/python -m bench.extraction                 # both sets, pooled, listings, speed
+    .venv/bin/python -m bench.extraction --json          # the same as JSON
+    .venv/bin/python -m bench.extraction --save DIR      # predictions + reasons per extractor
+    .venv/bin/python -m bench.extraction --against DIR   # paired diff vs a saved newswatch run
     .venv/bin/python -m bench.extraction --near-duplicates   # MinHash vs Simhash separation
 
-Reads the pages and ground truth from ../shared/aeb-dev (relative to the repo root) and
-scores them with that folder's own score.py (word 4-shingles, per-page P/R averaged).
-Both extractors run in the same process on the same raw bytes, page by page alternately;
-each page is timed in CPU time (time.process_time, so other processes on the machine do
-not distort the comparison), best of --repeat runs. pages/s = pages / summed CPU seconds.
+The sets are ../shared/aeb-dev (91 news articles) and ../shared/modern-dev (230 article
+pages of 2025-2026 and 71 listing/collection pages), read in place and scored with their
+own score.py (word 4-shingles, per-page precision and recall averaged, F1 of the means).
+"pooled" scores the 321 articles as one set, each page weighing the same. A change is
+judged on both sets together: it must not lose on either (the paired bootstrap lines give
+the difference and the share of resamples where newswatch wins).
+
+Every extractor runs in one process on the same raw bytes, page by page alternately, timed
+in CPU time (time.process_time: other processes on the machine do not count). ms/page is
+over the article pages; "x balanced" is the ratio to trafilatura's balanced extraction
+(`extract(include_comments=False)`), measured in the same run.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -30,9 +38,23 @@ import trafilatura
 from extract import extract_page
 
 ROOT = Path(__file__).resolve().parents[1]
-AEB_DIR = ROOT.parent / "shared" / "aeb-dev"
+SHARED = ROOT.parent / "shared"
+AEB_DIR = SHARED / "aeb-dev"
+MODERN_DIR = SHARED / "modern-dev"
+DATASETS = {"aeb-dev": AEB_DIR, "modern-dev": MODERN_DIR}
+LISTING_TYPES = frozenset({"listing", "collection"})
+ARTICLE_TYPES = frozenset({"article", "blog"})
 
 Extractor = Callable[[bytes, str], str]
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str  # "<set>/<id>": unique over the sets
+    url: str
+    html: bytes
+    kind: str  # "article", or modern-dev's page_type of a page that is not one
+    truth: str | None  # the ground-truth text of an article page
 
 
 def load_scorer(aeb_dir: Path = AEB_DIR) -> ModuleType:
@@ -44,12 +66,29 @@ def load_scorer(aeb_dir: Path = AEB_DIR) -> ModuleType:
     return module
 
 
+def _html(folder: Path, page_id: str) -> bytes:
+    return gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes())
+
+
 def load_pages(aeb_dir: Path = AEB_DIR) -> dict[str, tuple[str, bytes]]:
-    """id -> (url, raw HTML bytes)."""
+    """aeb-dev's pages: id -> (url, raw HTML bytes)."""
     truth = json.loads((aeb_dir / "ground-truth.json").read_text("utf-8"))
-    return {page_id: (truth[page_id]["url"],
-                      gzip.decompress((aeb_dir / "html" / f"{page_id}.html.gz").read_bytes()))
-            for page_id in sorted(truth)}
+    return {page_id: (truth[page_id]["url"], _html(aeb_dir, page_id)) for page_id in sorted(truth)}
+
+
+def load_set(name: str, listings: bool = True) -> list[Page]:
+    """A dev set's article pages with their truth, and (modern-dev) its listing pages."""
+    folder = DATASETS[name]
+    truth = json.loads((folder / "ground-truth.json").read_text("utf-8"))
+    pages = [Page(f"{name}/{i}", truth[i]["url"], _html(folder, i), "article",
+                  truth[i].get("articleBody") or "") for i in sorted(truth)]
+    described = folder / "pages.json"
+    if listings and described.exists():
+        for i, page in sorted(json.loads(described.read_text("utf-8")).items()):
+            if page["page_type"] in LISTING_TYPES:
+                pages.append(Page(f"{name}/{i}", page["url"], _html(folder, i),
+                                  page["page_type"], None))
+    return pages
 
 
 def newswatch_text(html: bytes, url: str) -> str:
@@ -57,47 +96,131 @@ def newswatch_text(html: bytes, url: str) -> str:
     return result.article.text if result.article else ""
 
 
+def newswatch_reason(html: bytes, url: str) -> str:
+    return extract_page(html, url).reason or ""
+
+
 def trafilatura_defaults_text(html: bytes, url: str) -> str:
     return trafilatura.extract(html, url=url) or ""
+
+
+def trafilatura_balanced_text(html: bytes, url: str) -> str:
+    return trafilatura.extract(html, url=url, include_comments=False) or ""
+
+
+def trafilatura_precision_text(html: bytes, url: str) -> str:
+    return trafilatura.extract(html, url=url, include_comments=False, favor_precision=True) or ""
 
 
 EXTRACTORS: dict[str, Extractor] = {
     "newswatch": newswatch_text,
     "trafilatura-defaults": trafilatura_defaults_text,
+    "trafilatura-balanced": trafilatura_balanced_text,
+    "trafilatura-precision": trafilatura_precision_text,
 }
+BASE = "trafilatura-balanced"
 
 
-def run(pages: dict[str, tuple[str, bytes]], extractors: dict[str, Extractor],
+def run(pages: list[Page], extractors: dict[str, Extractor],
         repeat: int = 1) -> dict[str, dict[str, Any]]:
-    """Predictions and total best-of-`repeat` seconds per extractor, interleaved per page."""
-    out: dict[str, dict[str, Any]] = {name: {"pred": {}, "seconds": 0.0} for name in extractors}
-    for page_id, (url, html) in pages.items():
+    """Text and best-of-`repeat` CPU seconds per extractor and page, interleaved per page."""
+    out: dict[str, dict[str, Any]] = {name: {"pred": {}, "seconds": {}} for name in extractors}
+    for page in pages:
         for name, fn in extractors.items():
             best = float("inf")
             for _ in range(repeat):
                 start = time.process_time()
-                text = fn(html, url)
+                text = fn(page.html, page.url)
                 best = min(best, time.process_time() - start)
-            out[name]["pred"][page_id] = text
-            out[name]["seconds"] += best
+            out[name]["pred"][page.key] = text
+            out[name]["seconds"][page.key] = best
     return out
 
 
-def evaluate(repeat: int = 1, aeb_dir: Path = AEB_DIR,
-             extractors: dict[str, Extractor] | None = None) -> dict[str, dict[str, Any]]:
-    scorer = load_scorer(aeb_dir)
-    truth = scorer.load_truth(aeb_dir / "ground-truth.json")
-    pages = load_pages(aeb_dir)
-    runs = run(pages, extractors or EXTRACTORS, repeat)
-    results: dict[str, dict[str, Any]] = {}
+def _score(scorer: ModuleType, truth: dict[str, str], pred: dict[str, str],
+           n_bootstrap: int = 200) -> dict[str, Any]:
+    res: dict[str, Any] = scorer.score(truth, pred, sorted(truth), n_bootstrap=n_bootstrap)
+    res.pop("_per_page", None)
+    return res
+
+
+def evaluate(repeat: int = 1, sets: tuple[str, ...] = tuple(DATASETS),
+             extractors: dict[str, Extractor] | None = None) -> dict[str, Any]:
+    """Scores per set and pooled, listing rejection, speed, per extractor."""
+    scorer = load_scorer()
+    extractors = extractors or EXTRACTORS
+    pages = [p for name in sets for p in load_set(name)]
+    runs = run(pages, extractors, repeat)
+    articles = [p for p in pages if p.truth is not None]
+    listings = [p for p in pages if p.kind in LISTING_TYPES]
+    groups = {name: {p.key: str(p.truth) for p in articles if p.key.startswith(name + "/")}
+              for name in sets}
+    if len(sets) > 1:
+        groups["pooled"] = {p.key: str(p.truth) for p in articles}
+    results: dict[str, Any] = {"sets": {}, "extractors": {}}
     for name, data in runs.items():
-        score = scorer.score(truth, data["pred"], sorted(truth), n_bootstrap=200)
-        score.pop("_per_page", None)
-        score["pages_per_second"] = len(pages) / data["seconds"]
-        score["ms_per_page"] = 1000 * data["seconds"] / len(pages)
-        score["predictions"] = data["pred"]
-        results[name] = score
+        pred = data["pred"]
+        ms = 1000 * sum(data["seconds"][p.key] for p in articles) / len(articles)
+        results["extractors"][name] = {
+            "ms_per_page": ms,
+            "articles_rejected": sorted(p.key for p in articles if not pred[p.key].strip()),
+            "listings_rejected": sum(1 for p in listings if not pred[p.key].strip()),
+            "listings": len(listings),
+            "predictions": pred,
+        }
+    for group, truth in groups.items():
+        results["sets"][group] = {
+            name: _score(scorer, truth, {k: runs[name]["pred"][k] for k in truth})
+            for name in runs}
+        if "newswatch" in runs:
+            results["sets"][group]["paired"] = {
+                other: scorer.paired_diff(truth, runs["newswatch"]["pred"],
+                                          runs[other]["pred"], sorted(truth), n_bootstrap=500)
+                for other in runs if other != "newswatch"}
     return results
+
+
+def _against(results: dict[str, Any], folder: Path, sets: tuple[str, ...]) -> None:
+    """Paired difference between this run's newswatch and a saved one, per set."""
+    scorer = load_scorer()
+    saved = json.loads((folder / "newswatch.json").read_text("utf-8"))
+    now = results["extractors"]["newswatch"]["predictions"]
+    articles = [p for name in sets for p in load_set(name, listings=False)]
+    print(f"\nnewswatch now vs {folder}/newswatch.json (paired bootstrap, 1000 resamples)")
+    groups = [(name, [p for p in articles if p.key.startswith(name + "/")]) for name in sets]
+    for group, members in [*groups, ("pooled", articles)]:
+        truth = {p.key: str(p.truth) for p in members}
+        diff = scorer.paired_diff(truth, now, saved, sorted(truth))
+        print(f"  {group:<11}" + "  ".join(
+            f"{k} {d:+.4f} ±{s:.4f} (wins {w:.0%})" for k, (d, s, w) in diff.items()))
+    changed = [k for k in now if k in saved and now[k] != saved[k]]
+    print(f"  {len(changed)} pages read differently: {' '.join(changed[:40])}")
+
+
+def print_table(results: dict[str, Any]) -> None:
+    extractors = results["extractors"]
+    base = extractors.get(BASE, {}).get("ms_per_page")
+    for group, scores in results["sets"].items():
+        print(f"\n{group} ({scores['newswatch']['n'] if 'newswatch' in scores else ''} articles)")
+        print(f"  {'extractor':<24}{'F1':>8}{'prec':>8}{'recall':>8}{'empty':>7}")
+        for name in extractors:
+            s = scores[name]
+            print(f"  {name:<24}{s['f1']:>8.4f}{s['precision']:>8.4f}{s['recall']:>8.4f}"
+                  f"{s['empty_predictions']:>7}")
+        for other, diff in scores.get("paired", {}).items():
+            f1, std, wins = diff["f1"]
+            print(f"  newswatch - {other:<22} F1 {f1:+.4f} ±{std:.4f} "
+                  f"(newswatch ahead in {wins:.0%} of resamples)")
+    print(f"\n  {'extractor':<24}{'ms/page':>9}{'x balanced':>11}{'listings rejected':>19}"
+          f"{'articles rejected':>19}")
+    for name, e in extractors.items():
+        ratio = e["ms_per_page"] / base if base else float("nan")
+        print(f"  {name:<24}{e['ms_per_page']:>9.1f}{ratio:>11.2f}"
+              f"{e['listings_rejected']:>12} / {e['listings']:<5}"
+              f"{len(e['articles_rejected']):>12}")
+    rejected = extractors.get("newswatch", {}).get("articles_rejected")
+    if rejected:
+        print(f"  newswatch rejected articles: {' '.join(rejected)}")
 
 
 def near_duplicate_pairs() -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
@@ -115,7 +238,7 @@ def near_duplicate_pairs() -> tuple[list[tuple[str, str, str]], list[tuple[str, 
     from newswatch.fixtures import FixtureSites
 
     seeds = {p.name[:3]: normalize_text(p.read_text("utf-8"))
-             for p in sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))}
+             for p in sorted((SHARED / "seeds").glob("*.txt"))}
     same, different = [], []
     for (ka, a), (kb, b) in combinations(seeds.items(), 2):
         different.append((f"seed {ka} / seed {kb}", a, b))
@@ -163,12 +286,31 @@ def near_duplicates() -> dict[str, dict[str, Any]]:
     return out
 
 
+def _save(results: dict[str, Any], folder: Path, sets: tuple[str, ...]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, e in results["extractors"].items():
+        (folder / f"{name}.json").write_text(
+            json.dumps(e["predictions"], ensure_ascii=False, indent=0), "utf-8")
+    reasons = {p.key: newswatch_reason(p.html, p.url)
+               for name in sets for p in load_set(name)}
+    (folder / "newswatch-reasons.json").write_text(
+        json.dumps({k: v for k, v in reasons.items() if v}, ensure_ascii=False, indent=1),
+        "utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="timing runs per page (best of)")
+    parser.add_argument("--set", action="append", choices=sorted(DATASETS), dest="sets",
+                        help="only this dev set (repeatable; default: both)")
+    parser.add_argument("--only", choices=sorted(EXTRACTORS), action="append",
+                        help="only this extractor (repeatable; default: all)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--save-predictions", type=Path, metavar="DIR",
-                        help="write DIR/<extractor>.json for score.py --paired")
+    parser.add_argument("--save", type=Path, metavar="DIR",
+                        help="write DIR/<extractor>.json (for score.py --paired) and "
+                             "DIR/newswatch-reasons.json")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="paired difference of newswatch vs DIR/newswatch.json")
     parser.add_argument("--near-duplicates", action="store_true",
                         help="compare MinHash and Simhash on same-story vs different articles")
     args = parser.parse_args(argv)
@@ -180,29 +322,22 @@ def main(argv: list[str] | None = None) -> None:
                   f"({res['different_max'][1]}, {res['different_pairs']} pairs)\n"
                   f"  gap:                    {res['gap']:.3f}")
         return
-    if not (AEB_DIR / "ground-truth.json").exists():
-        sys.exit(f"bench.extraction: no benchmark pages at {AEB_DIR}")
-    results = evaluate(args.repeat)
-    if args.save_predictions:
-        args.save_predictions.mkdir(parents=True, exist_ok=True)
-        for name, res in results.items():
-            (args.save_predictions / f"{name}.json").write_text(
-                json.dumps(res["predictions"], ensure_ascii=False), "utf-8")
-    for res in results.values():
-        res.pop("predictions")
-    base = results["trafilatura-defaults"]["ms_per_page"]
-    for res in results.values():
-        res["time_vs_trafilatura_defaults"] = res["ms_per_page"] / base
+    sets = tuple(args.sets or DATASETS)
+    missing = [str(DATASETS[s]) for s in sets if not (DATASETS[s] / "ground-truth.json").exists()]
+    if missing:
+        sys.exit(f"bench.extraction: no dev set at {', '.join(missing)}")
+    extractors = {k: v for k, v in EXTRACTORS.items() if not args.only or k in args.only}
+    results = evaluate(args.repeat, sets, extractors)
+    if args.save:
+        _save(results, args.save, sets)
+    if args.against and "newswatch" in extractors:
+        _against(results, args.against, sets)
+    for e in results["extractors"].values():
+        e.pop("predictions")
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"aeb-dev: {results['newswatch']['n']} pages, {AEB_DIR}")
-    print(f"{'extractor':<22}{'F1':>8}{'precision':>11}{'recall':>9}{'empty':>7}"
-          f"{'pages/s':>9}{'ms/page':>9}{'time x':>8}")
-    for name, res in results.items():
-        print(f"{name:<22}{res['f1']:>8.4f}{res['precision']:>11.4f}{res['recall']:>9.4f}"
-              f"{res['empty_predictions']:>7}{res['pages_per_second']:>9.1f}"
-              f"{res['ms_per_page']:>9.1f}{res['time_vs_trafilatura_defaults']:>8.2f}")
+    print_table(results)
 
 
 if __name__ == "__main__":

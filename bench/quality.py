@@ -28,12 +28,14 @@ def _flat(text: str) -> str:
 
 def aeb_quality(extractors: dict[str, Extractor] | None = None) -> dict[str, dict[str, Any]]:
     from bench.extraction import evaluate
-    results = evaluate(1, extractors=extractors or EXTRACTORS)
+    results = evaluate(1, sets=("aeb-dev",), extractors=extractors or EXTRACTORS)
     out: dict[str, dict[str, Any]] = {}
-    for name, res in results.items():
-        out[name] = {k: res[k] for k in ("f1", "precision", "recall", "n",
-                                          "empty_predictions", "pages_per_second")
+    for name, res in results["sets"]["aeb-dev"].items():
+        if name == "paired":
+            continue
+        out[name] = {k: res[k] for k in ("f1", "precision", "recall", "n", "empty_predictions")
                      if k in res}
+        out[name]["pages_per_second"] = 1000 / results["extractors"][name]["ms_per_page"]
     _errors(out)
     return out
 

@@ -8,8 +8,9 @@ Stages, one module each, in order:
     metadata     canonical URL, title, author, dates, language, tags      extract.canonical,
                                                                           extract.metadata
     clean        page furniture removed from the tree by its structure    extract.clean
-    trafilatura  the main text: fast pass, then the full one if it found  extract.options
-                 little (readability/justext comparison)
+    trafilatura  the main text: precision mode with trafilatura's         extract.options
+                 readability/justext comparison; the balanced mode too
+                 when precision found too little to be an article
     postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
     repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
@@ -38,7 +39,7 @@ from extract.jsonld import read_jsonld
 from extract.links import page_links
 from extract.metadata import extract_page_metadata
 from extract.normalize import join_paragraphs, split_paragraphs, strip_bullet
-from extract.options import FALLBACK_BELOW, extractor
+from extract.options import extractor
 from extract.record import Article, Extraction
 
 LOGGER = logging.getLogger(__name__)
@@ -46,13 +47,6 @@ LOGGER = logging.getLogger(__name__)
 
 class NotAnArticle(Exception):
     """Raised inside the pipeline with the reason a page is not an article."""
-
-
-def _main_text(tree: HtmlElement) -> str:
-    text = _trafilatura_text(tree, extractor(fast=True))
-    if len(text) < FALLBACK_BELOW:  # little found: worth the readability/justext comparison
-        text = _trafilatura_text(tree, extractor(fast=False))
-    return text
 
 
 def _trafilatura_text(tree: HtmlElement, options: Extractor) -> str:
@@ -64,12 +58,30 @@ def _trafilatura_text(tree: HtmlElement, options: Extractor) -> str:
     return xmltotxt(body, include_formatting=False)
 
 
-def _paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None) -> list[str]:
-    paragraphs = [strip_bullet(p) for p in split_paragraphs(_main_text(tree))]
-    paragraphs = [p for p in paragraphs if p]
+def _paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None,
+                precision: bool = True) -> list[str]:
+    text = _trafilatura_text(tree, extractor(precision=precision))
+    paragraphs = [p for p in (strip_bullet(p) for p in split_paragraphs(text)) if p]
     if boilerplate:
         paragraphs = repeated.drop_boilerplate(paragraphs, boilerplate)
     return paragraphs
+
+
+def _article_paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None,
+                        facts: pagetype.PageFacts) -> list[str]:
+    """Precision mode's paragraphs; the balanced mode's when precision found too little.
+
+    Precision mode prunes link-heavy and comment-like blocks, and on some layouts the
+    block holding the article with them: a page is only called "too little text" when
+    the balanced mode finds too little as well."""
+    paragraphs = _paragraphs(tree, boilerplate)
+    if not pagetype.too_little_text(paragraphs):
+        return paragraphs
+    balanced = _paragraphs(tree, boilerplate, precision=False)
+    if pagetype.too_little_text(balanced):
+        return paragraphs
+    facts.passes.append("balanced (precision mode found too little text)")
+    return balanced
 
 
 def _extract(html: bytes | str, url: str, content_type: str | None,
@@ -90,7 +102,7 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
     canonical = page_canonical_url(tree, url)
     meta = extract_page_metadata(tree, canonical or url, jsonld)
     clean.clean_tree(tree, links)
-    paragraphs = _paragraphs(tree, boilerplate)
+    paragraphs = _article_paragraphs(tree, boilerplate, facts)
     if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)
     body = join_paragraphs(paragraphs)

@@ -14,18 +14,25 @@ which would be stored as a bogus "article". Pages are rejected with a reason, in
    - search page: `?s=`/`?q=` queries, /search paths, a search-results body class;
    - listing page (home, section, tag, author, date archive, page N of an index): declared
      by schema.org (CollectionPage, ItemList...), by the CMS's body classes (WordPress:
-     archive, category, tag, paged...), by an index URL (/tag/x/, /page/2/, ?page=2), or
-     shaped like one: >= 3 linked headlines and little text outside their teaser cards;
+     archive, category, tag, paged...), or shaped like one: >= 3 linked headlines and
+     little running text outside their teaser cards (an index URL such as /tag/x/,
+     /page/2/ or ?page=2 doubles the running text allowed, but is never evidence alone:
+     article URLs of some CMSes carry `?idx=...&page=1`);
 4. `reject_text`, on the extracted paragraphs, whatever the page declared: too little
-   text, or a text made of the page's link titles (a merged blob of teasers; a page
-   declaring itself an article needs a larger share, as roundups link every item).
+   text (in both trafilatura modes: extract.core), or a text made of the page's links to
+   other stories of the site (a merged blob of teasers; a page declaring itself an article
+   needs a larger share, as roundups link every item); and, on a page that does not
+   declare itself an article, many links to stories and no paragraph of running text
+   (teaser blurbs, product tiles, link directories).
+
+Links to files and other sites (a resource page's PDFs, a reading list) are not teasers.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -59,8 +66,17 @@ LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "tax", "author",
                                   "blog", "paged", "search", "search-results", "search-page",
                                   "section-front", "listing", "tag-page", "category-page"})
 ARTICLE_BODY_CLASSES = frozenset({"single", "single-post", "article-page", "post-template-default"})
+OG_ARTICLE = "og:type article"
 MIN_WORDS = 25  # below this the "article" is a stub, a gallery or a failed extraction
 TEASER_MIN_WORDS = 3  # a link with at least this many words reads as a story title
+STORY_LINK_MIN_WORDS = 4  # a headline link, for the running-text rule below
+# an undeclared page with at least this many distinct links to stories of its site and no
+# paragraph of at least RUNNING_PARAGRAPH_WORDS words is an index of teasers (modern-dev:
+# 15 of its 71 listing pages besides the other rules, none of 321 articles)
+STORY_LINKS_MIN = 5
+RUNNING_PARAGRAPH_WORDS = 40
+FILE_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|csv|jpe?g|png|gif|mp[34])(?:[?#]|$)",
+                       re.I)
 # share of paragraphs that are link titles in a merged blob of teasers; a page declaring
 # itself an article needs more (roundups link every item: "10 things in tech today")
 TEASER_SHARE = 0.3
@@ -68,6 +84,9 @@ TEASER_SHARE_DECLARED_ARTICLE = 0.5
 TEASER_MIN_COUNT = 3
 TEASER_TITLE_SHARE = 0.5  # of a paragraph's words that are a link title: a teaser line
 HEADINGS = ("h1", "h2", "h3", "h4")
+FRAME_ELEMENTS = ("a", "h1", "h2", "h3", "h4", "h5", "h6", "nav", "header", "footer", "aside",
+                  "script", "style", "noscript", "form", "button", "select", "template")
+TEXT_RUN_WORDS = 12  # a run of text this long is a sentence, not a label or a menu
 CARD_WORDS = 80  # a teaser card (headline, blurb, byline) is smaller than this
 # an undeclared page of >= 3 linked headlines is an index unless it has this much text
 # outside the teaser cards: max(60 words, 10 per headline)
@@ -80,7 +99,10 @@ class PageFacts:
     """What the raw page says about itself, gathered before cleaning changes it."""
 
     article_signals: list[str] = field(default_factory=list)
-    link_titles: dict[str, int] = field(default_factory=dict)  # casefolded text -> words
+    # links to other pages of the site: casefolded text -> words
+    link_titles: dict[str, int] = field(default_factory=dict)
+    passes: list[str] = field(default_factory=list)  # trafilatura modes asked besides precision
+    index_url: str | None = None  # the URL looks like an index's (a hint, never evidence alone)
 
 
 def reject_content_type(content_type: str | None) -> str | None:
@@ -114,7 +136,7 @@ def _article_signals(tree: HtmlElement, jsonld: JsonLd, classes: set[str]) -> li
     signals = []
     og_type = tree.xpath('string(.//head/meta[@property="og:type"]/@content)').strip().lower()
     if og_type == "article":
-        signals.append("og:type article")
+        signals.append(OG_ARTICLE)
     if jsonld.is_article:
         signals.append("schema.org Article")
     if tree.find('.//meta[@property="article:published_time"]') is not None:
@@ -144,22 +166,27 @@ def _search_reason(url: str, classes: set[str]) -> str | None:
     return None
 
 
-def _listing_reason(tree: HtmlElement, url: str, jsonld: JsonLd,
-                    classes: set[str]) -> str | None:
-    if types := jsonld.listing_types:
-        return f"listing page (schema.org {', '.join(sorted(types))})"
+def _listing_reason(tree: HtmlElement, url: str, classes: set[str]) -> str | None:
     if found := classes & LISTING_BODY_CLASSES:
         return f"listing page (body class {', '.join(sorted(found))})"
+    headlines = _linked_headlines(tree)
+    if len(headlines) < TEASER_MIN_COUNT:
+        return None
+    allowed = max(LISTING_MIN_RUNNING_WORDS, LISTING_RUNNING_WORDS_PER_HEADLINE * len(headlines))
+    hint = _index_url(url)
+    if _running_words(tree, headlines) < (2 * allowed if hint else allowed):
+        return f"listing page ({len(headlines)} linked headlines, little other text" + (
+            f"; {hint})" if hint else ")")
+    return None
+
+
+def _index_url(url: str) -> str | None:
     parts = urlsplit(url)
     if INDEX_PATH.search(parts.path):
-        return "listing page (index URL)"
+        return "index URL"
     params = dict(parse_qsl(parts.query))
     if any(k.lower() in PAGE_PARAMS and v.isdigit() for k, v in params.items()):
-        return "listing page (paginated index)"
-    headlines = _linked_headlines(tree)
-    if len(headlines) >= TEASER_MIN_COUNT and _running_words(tree, headlines) < max(
-            LISTING_MIN_RUNNING_WORDS, LISTING_RUNNING_WORDS_PER_HEADLINE * len(headlines)):
-        return f"listing page ({len(headlines)} linked headlines, little other text)"
+        return "paginated URL"
     return None
 
 
@@ -182,15 +209,39 @@ def _card(headline: HtmlElement, headlines: set[HtmlElement]) -> HtmlElement:
 
 
 def _running_words(tree: HtmlElement, headlines: list[HtmlElement]) -> int:
-    """Words of paragraph text outside the teaser cards."""
+    """Words of running text outside the teaser cards: runs of text of at least
+    TEXT_RUN_WORDS words, in paragraphs or not (some CMSes set articles in bare divs),
+    outside links, headings and the page frame."""
     cards = {_card(h, set(headlines)) for h in headlines}
-    in_cards = {p for card in cards for p in card.iter("p")}
-    return sum(word_count(p.text_content()) for p in tree.iter("p") if p not in in_cards)
+    skip = {e for card in cards for e in card.iter()}
+    body = tree.find(".//body")
+    if body is None:
+        return 0
+    for frame in body.iter(*FRAME_ELEMENTS):
+        skip.update(frame.iter())
+    chunks = []
+    for element in body.iter():
+        if element not in skip and isinstance(element.tag, str):
+            chunks.append(element.text)
+        # a tail is text of the parent: skipped with the parent's card or frame
+        if element.getparent() not in skip:
+            chunks.append(element.tail)
+    return sum(words for chunk in chunks
+               if chunk and (words := word_count(chunk)) >= TEXT_RUN_WORDS)
 
 
-def _link_titles(links: list[Link]) -> dict[str, int]:
+def _same_site(href: str, url: str) -> bool:
+    target = urlsplit(urljoin(url, href))
+    if target.scheme not in ("http", "https", "") or FILE_LINK.search(target.path):
+        return False
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    other = (target.hostname or "").removeprefix("www.")
+    return not host or other == host or other.endswith("." + host) or host.endswith("." + other)
+
+
+def _link_titles(links: list[Link], url: str) -> dict[str, int]:
     return {link.text.casefold(): link.n_words for link in links
-            if link.n_words >= TEASER_MIN_WORDS}
+            if link.n_words >= TEASER_MIN_WORDS and _same_site(link.href, url)}
 
 
 def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
@@ -200,16 +251,21 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
     signals = _article_signals(tree, jsonld, classes)
     if facts is not None:
         facts.article_signals = signals
-        facts.link_titles = _link_titles(links)
+        facts.link_titles = _link_titles(links, url)
+        facts.index_url = _index_url(url)
     if "searchresultspage" in jsonld.types:
         return "search page (schema.org SearchResultsPage)"
     if classes & ERROR_BODY_CLASSES:
         return "error page (body class)"
+    if (types := jsonld.listing_types) and not jsonld.is_article:
+        # more specific than og:type article, which many themes set on every page
+        return f"listing page (schema.org {', '.join(sorted(types))})"
     if signals:
         return None
     if _is_error(tree):
         return "error page"
-    return _search_reason(url, classes) or _listing_reason(tree, url, jsonld, classes)
+    return _search_reason(url, classes) or _listing_reason(tree, url, classes)
+
 
 
 def _is_teaser(paragraph: str, link_titles: dict[str, int]) -> bool:
@@ -222,13 +278,28 @@ def _is_teaser(paragraph: str, link_titles: dict[str, int]) -> bool:
                for title, n in link_titles.items())
 
 
+def too_little_text(paragraphs: list[str]) -> bool:
+    return sum(word_count(p) for p in paragraphs) < MIN_WORDS
+
+
 def reject_text(paragraphs: list[str], facts: PageFacts) -> str | None:
     """Why the extracted text is not an article text, or None."""
     words = sum(word_count(p) for p in paragraphs)
     if words < MIN_WORDS:
-        return f"too little text ({words} words)"
+        return f"too little text ({words} words, in both trafilatura modes)"
     teasers = sum(1 for p in paragraphs if _is_teaser(p, facts.link_titles))
-    share = TEASER_SHARE_DECLARED_ARTICLE if facts.article_signals else TEASER_SHARE
+    declared = bool(facts.article_signals)
+    share = TEASER_SHARE_DECLARED_ARTICLE if declared else TEASER_SHARE
     if teasers >= TEASER_MIN_COUNT and teasers >= share * len(paragraphs):
         return f"listing page ({teasers} of {len(paragraphs)} paragraphs are links to stories)"
+    longest = max(word_count(p) for p in paragraphs)
+    if declared or longest >= RUNNING_PARAGRAPH_WORDS:
+        return None
+    stories = sum(1 for n in facts.link_titles.values() if n >= STORY_LINK_MIN_WORDS)
+    if stories >= STORY_LINKS_MIN:
+        return (f"listing page ({stories} links to stories, no paragraph of running text:"
+                f" the longest has {longest} words)")
+    if facts.index_url and teasers:
+        return (f"listing page ({facts.index_url}, {teasers} paragraphs are links to stories,"
+                f" no paragraph of running text)")
     return None
