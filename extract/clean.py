@@ -6,6 +6,9 @@ news pages (see /work/shared/seeds) is page furniture recognisable by its *shape
 - widgets with an e-mail field: newsletter boxes and their prompts ("Sign up...");
 - runs of items that are each nothing but a link to another story ("More Read",
   "Related Articles", "You may also like"), with the short label above them;
+- in-body promos: a short line that is mostly one link to another page of the site,
+  at most a short label besides ("Read more: <headline>", "ALSO READ <headline>",
+  "<Sign up for our newsletter>"), and a short label line right above one;
 - counter widgets: several "label + number" cells (reaction counters, share counts),
   with the question above them;
 - hidden text (display:none, [hidden], screen-reader-only): honeypot fields such as
@@ -27,7 +30,7 @@ from lxml.etree import XPath, strip_elements
 from lxml.html import HtmlElement
 from trafilatura.xml import delete_element
 
-from extract.links import Link, page_links
+from extract.links import Link, other_page_of_site, page_links
 from extract.normalize import word_count
 
 # rule name -> class/id tokens (regex alternatives, matched as whole dash/underscore tokens)
@@ -61,6 +64,10 @@ COUNTER_ELEMENTS = frozenset({"div", "section", "aside", "ul", "p"})
 LABEL_MAX_WORDS = 8  # a heading/prompt above a link list or a counter widget
 LINK_ITEM_MIN_WORDS = 3  # a story link; shorter links are menus and tags (trafilatura's job)
 LONG_PARAGRAPH = 10  # words: a paragraph of running text, for the guard
+PROMO_BLOCKS = frozenset({"p", "div", "blockquote"})  # not li or headings: listicles link those
+PROMO_LABEL_MAX_WORDS = 4  # "Read more:", "ALSO READ", "Related stories:"
+PROMO_LABEL_ABOVE_MAX_WORDS = 3  # a label on a line of its own: "ALSO READ", "Related:"
+PROMO_MIN_LINK_WORDS = 3
 BIO_MAX_WORDS = 120  # an author box; more means we climbed into the article
 SELF_INTRO = re.compile(r"^(?:i[’']?m|i am|about)\s+")
 AUTHOR_LINK = re.compile(r"/(?:authors?|writers?|contributors?)/", re.I)
@@ -255,6 +262,36 @@ def link_lists(links: list[Link]) -> Iterator[HtmlElement]:
             yield from ([label] if label is not None else []) + run
 
 
+def promo_lines(links: list[Link], url: str) -> Iterator[HtmlElement]:
+    """In-body promos: the smallest block around a link to another page of the site that
+    holds nothing else but a label of a few words; and such a label standing alone above.
+
+    By structure, not by wording: whatever the label says ("Read more", "Читайте также",
+    "관련기사"), a line that is one link to another page and a few words is not prose."""
+    for link in links:
+        if link.n_words < PROMO_MIN_LINK_WORDS or not other_page_of_site(link.href, url):
+            continue
+        block = next((a for a in link.element.iterancestors() if a.tag in PROMO_BLOCKS), None)
+        if block is None or block.find(".//img") is not None:
+            continue
+        words = _words(block)
+        if words - link.n_words > PROMO_LABEL_MAX_WORDS or any(
+                a is not link.element and a.get("href") for a in block.iter("a")):
+            continue
+        label = block.getprevious()
+        if label is not None and label.tag in PROMO_BLOCKS and label.find(".//a") is None \
+                and 0 < _words(label) <= PROMO_LABEL_ABOVE_MAX_WORDS \
+                and _is_label(label.text_content()):
+            yield label
+        yield block
+
+
+def _is_label(text: str) -> bool:
+    """A line that announces something: ends with a colon or an arrow, or is in capitals."""
+    text = text.strip()
+    return text.endswith((":", "›", "»", "→")) or (text.isupper() and len(text) > 3)
+
+
 def _with_label(block: HtmlElement) -> Iterator[HtmlElement]:
     label = _label_before(block)
     if label is not None:
@@ -280,10 +317,12 @@ def _is_counter(element: HtmlElement) -> bool:
         COUNTER_CELL.match(c) for c in cells)
 
 
-def clean_tree(tree: HtmlElement, links: list[Link] | None = None) -> dict[str, int]:
+def clean_tree(tree: HtmlElement, links: list[Link] | None = None,
+               url: str = "") -> dict[str, int]:
     """Remove page furniture from `tree` in place; returns removals per rule.
 
-    links: `extract.links.page_links(tree)` if the caller has it already."""
+    links: `extract.links.page_links(tree)` if the caller has it already. url: the page's
+    address, to tell links to other pages of the site (in-body promos) from the rest."""
     links = page_links(tree) if links is None else links
     # code and vector art carry no text, yet trafilatura copies the tree several times
     strip_elements(tree, *INERT_ELEMENTS, with_tail=False)
@@ -292,4 +331,5 @@ def clean_tree(tree: HtmlElement, links: list[Link] | None = None) -> dict[str, 
     counts["email-widget"] = _remove(email_widgets(tree, guard), guard)
     counts["author-box"] = _remove(author_boxes(links, guard), guard)
     counts["link-list"] = _remove(link_lists(links), guard)
+    counts["promo"] = _remove(promo_lines(links, url), guard) if url else 0
     return counts

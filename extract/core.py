@@ -101,7 +101,7 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
         raise NotAnArticle(reason)
     canonical = page_canonical_url(tree, url)
     meta = extract_page_metadata(tree, canonical or url, jsonld)
-    clean.clean_tree(tree, links)
+    clean.clean_tree(tree, links, url)
     paragraphs = _article_paragraphs(tree, boilerplate, facts)
     if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)

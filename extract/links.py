@@ -4,7 +4,9 @@ is one of the costlier walks over a big page."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -30,3 +32,23 @@ def page_links(tree: HtmlElement) -> list[Link]:
         links.append(Link(a, text.split(), a.get("href") or "", a.get("rel") or "",
                           word_count(text)))
     return links
+
+
+FILE_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|csv|jpe?g|png|gif|mp[34])(?:[?#]|$)",
+                       re.I)
+
+
+def other_page_of_site(href: str, url: str) -> bool:
+    """Whether `href` on the page at `url` leads to another web page of the same site: not
+    a file (PDF, image...), not another site, not a place on the same page."""
+    if not href or href.startswith("#"):
+        return False
+    target = urlsplit(urljoin(url, href))
+    if target.scheme not in ("http", "https", "") or FILE_LINK.search(target.path):
+        return False
+    here = urlsplit(url)
+    if (target.path, target.query) == (here.path, here.query):
+        return False
+    host = (here.hostname or "").removeprefix("www.")
+    other = (target.hostname or "").removeprefix("www.")
+    return not host or other == host or other.endswith("." + host) or host.endswith("." + other)

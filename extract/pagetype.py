@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from lxml.html import HtmlElement
 
 from extract.jsonld import JsonLd
-from extract.links import Link
+from extract.links import Link, other_page_of_site
 from extract.normalize import word_count
 
 NON_HTML_TYPES = {
@@ -75,8 +75,7 @@ STORY_LINK_MIN_WORDS = 4  # a headline link, for the running-text rule below
 # 15 of its 71 listing pages besides the other rules, none of 321 articles)
 STORY_LINKS_MIN = 5
 RUNNING_PARAGRAPH_WORDS = 40
-FILE_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|csv|jpe?g|png|gif|mp[34])(?:[?#]|$)",
-                       re.I)
+
 # share of paragraphs that are link titles in a merged blob of teasers; a page declaring
 # itself an article needs more (roundups link every item: "10 things in tech today")
 TEASER_SHARE = 0.3
@@ -230,18 +229,9 @@ def _running_words(tree: HtmlElement, headlines: list[HtmlElement]) -> int:
                if chunk and (words := word_count(chunk)) >= TEXT_RUN_WORDS)
 
 
-def _same_site(href: str, url: str) -> bool:
-    target = urlsplit(urljoin(url, href))
-    if target.scheme not in ("http", "https", "") or FILE_LINK.search(target.path):
-        return False
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    other = (target.hostname or "").removeprefix("www.")
-    return not host or other == host or other.endswith("." + host) or host.endswith("." + other)
-
-
 def _link_titles(links: list[Link], url: str) -> dict[str, int]:
     return {link.text.casefold(): link.n_words for link in links
-            if link.n_words >= TEASER_MIN_WORDS and _same_site(link.href, url)}
+            if link.n_words >= TEASER_MIN_WORDS and other_page_of_site(link.href, url)}
 
 
 def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],

@@ -32,7 +32,7 @@ def boilerplate(sites: FixtureSites, view: ArticleView) -> list[str]:
         lines += [m31_ui.NEWSLETTER_PROMPT, m31_ui.NEWSLETTER_TERMS, m31_ui.SIDEBAR_PROMPT,
                   m31_ui.VALIDATION, m31_ui.COMMENT_NOTE, m31_ui.RATING_PROMPT,
                   m31_ui.REACTIONS_PROMPT, m31_ui.ADDRESS, m31_ui.COPYRIGHT,
-                  m31_ui.JOIN_PROMPT, m31_ui.FOOTER_PROMPT]
+                  m31_ui.JOIN_PROMPT, m31_ui.FOOTER_PROMPT, m31_ui.NEWSLETTER_LINE]
         if len([b for b in view.body if isinstance(b, str)]) >= 4:
             lines += [t for t, _ in m31_ui.MORE_READ if t != view.title]
         lines += [summary for _, summary, _, _ in m31_ui.ALSO_LIKE]

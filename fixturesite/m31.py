@@ -83,9 +83,22 @@ def body_html(ctx: SiteContext, view: ArticleView, chrome: Chrome) -> str:
         if paras == 4:
             out.append(f'<div class="related-sec more-read"><div class="inner"><h4 '
                        f'class="related-header">More Read</h4>{more}</div></div>')
+        if paras in ui.PROMO_AFTER:
+            out.append(promo(ctx, chrome))
+    out.append(f'<p><a href="{ctx.url("/newsletter/")}">{ui.NEWSLETTER_LINE}</a></p>')
     if view.get("signoff"):
         out.append(f"<p><strong>{esc(view.get('signoff'))}</strong></p>")
     return "\n".join(out)
+
+
+def promo(ctx: SiteContext, chrome: Chrome) -> str:
+    """One in-body promo line: a label and a linked headline, both drawn by the chrome."""
+    title, pid = chrome.pick(ui.PROMOS)
+    label = chrome.pick(ui.PROMO_LABELS)
+    link = f'<a href="{ctx.url(f"/?p={pid}")}">{esc(title)}</a>'
+    if chrome.pick([True, False]):
+        return f"<p><strong>{esc(label)}</strong> {link}</p>"
+    return f"<p>{esc(label.upper())} {link}</p>"
 
 
 def article(ctx: SiteContext, view: ArticleView, chrome: Chrome) -> str:

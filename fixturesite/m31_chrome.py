@@ -37,6 +37,20 @@ MORE_READ = [
     ("Re-Igniting the Cosmos: Why M31GlobalNews Went Silent, and Why We’re Back Now, "
      "Louder Than Ever", 2045),
 ]
+# In-body promos, as a CMS's "inline related" widget drops them between body paragraphs:
+# a label and one linked headline, drawn per page and per fetch, with no class name that
+# gives them away; and a linked newsletter line closing the body.
+PROMO_LABELS = ["Read more:", "ALSO READ:", "Related:", "See also:"]
+PROMOS = [
+    ("Pyongyang Hosts Russian Delegation for Talks on Rail Links and Energy", 1241),
+    ("Astronomers Map the Hidden Dark Matter Bridge Between Two Galaxy Clusters", 1245),
+    ("Seoul Summons Moscow's Ambassador Over Arms Transfers to the North", 1249),
+    ("Why Central Asia Is Courting Both Beijing and Moscow", 1253),
+    ("Europe's Grid Operators Brace for a Colder Winter", 1257),
+    ("The Webb Telescope Finds Water Vapour Around a Young Star", 1261),
+]
+PROMO_AFTER = (2, 5)  # body paragraphs a promo line follows
+NEWSLETTER_LINE = "Sign up for our newsletter"
 ALSO_LIKE = [
     ("PM Modi Gives Thumbs Up to Xi Jinping at BRICS Summit After India-China Border Agreement",
      "PM Modi's thumbs-up to Xi at BRICS Summit signals progress in India-China border talks.",

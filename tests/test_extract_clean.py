@@ -105,6 +105,24 @@ LEAKS = {
     "image credit line (no class)": (
         "<p>Image Credits: Kristina Kormilitsyna via AFP/Getty Images</p>",
         ["Kristina Kormilitsyna"]),
+    "in-body promo: label and one linked headline": (
+        '<p><strong>Read more:</strong> <a href="/2024/09/bridge-opens/">Road Bridge Over the '
+        "Tumen River Opens to Freight Traffic</a></p>",
+        ["Read more", "Road Bridge Over the Tumen"]),
+    "in-body promo in capitals, no colon": (
+        '<p>ALSO READ <a href="/2024/09/rail-talks/">Pyongyang Hosts Delegation for Talks on '
+        "Rail Links</a></p>",
+        ["ALSO READ", "Pyongyang Hosts Delegation"]),
+    "in-body promo in Russian, label on its own line": (
+        '<div>Читайте также:</div><div><a href="/news/2024/10/kndr-rossiya/">КНДР и Россия '
+        "подписали договор о стратегическом партнёрстве</a></div>",
+        ["Читайте также", "подписали договор"]),
+    "in-body promo in Korean": (
+        '<p>관련기사 <a href="/article/2024/1021">북한군 러시아 파병 확인 국정원 발표</a></p>',
+        ["관련기사", "파병 확인"]),
+    "linked newsletter line": (
+        '<p><a href="/newsletter/">Sign up for our daily newsletter</a></p>',
+        ["Sign up for our daily newsletter"]),
     "interface labels": (
         "<p>- Advertisement -</p><p>6 Min Read</p><p>Share this article</p>",
         ["Advertisement", "Min Read", "Share this article"]),
@@ -207,3 +225,31 @@ def test_content_hidden_on_small_screens_only_is_kept() -> None:
                   "about the ferry timetable and the new bus routes.</p>")
     assert "ferry timetable" in text_of(page(responsive))
 
+
+
+KEPT = {
+    "a sentence with a link in it": (
+        '<p>The mayor <a href="/2024/09/mayor-profile/">spoke to reporters</a> after the vote '
+        "and said the city had waited long enough for the money.</p>",
+        "spoke to reporters after the vote"),
+    "a link to a document": (
+        '<p><strong>Read:</strong> <a href="/files/budget-2025-full-text.pdf">The full text of '
+        "the budget</a></p>",
+        "The full text of the budget"),
+    "a link to another site": (
+        '<p>Source: <a href="https://statistics.example.org/tables/2024">Regional statistics '
+        "office, household tables</a></p>",
+        "Regional statistics office, household tables"),
+    "a linked heading of a list article": (
+        '<h3><a href="/reviews/budget-apps/">Best budgeting apps for families</a></h3><p>These '
+        "apps track spending across accounts and send a warning before a bill is due.</p>",
+        "Best budgeting apps for families"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEPT))
+def test_a_line_that_is_not_a_promo_stays(name: str) -> None:
+    html, kept = KEPT[name]
+    tree = fromstring(page(html))
+    assert clean_tree(tree, url=URL)["promo"] == 0
+    assert kept in " ".join(tree.text_content().split())
