@@ -16,7 +16,10 @@ the difference and the share of resamples where newswatch wins).
 Every extractor runs in one process on the same raw bytes, page by page alternately, timed
 in CPU time (time.process_time: other processes on the machine do not count). ms/page is
 over the article pages; "x balanced" is the ratio to trafilatura's balanced extraction
-(`extract(include_comments=False)`), measured in the same run.
+(`extract(include_comments=False)`), measured in the same run. An untimed pass over every
+page comes first (--no-warm-up skips it): the crawler's extraction workers live long, and
+the first pages would otherwise pay for one-off work such as dateparser compiling the
+regular expressions of each language it meets.
 """
 
 from __future__ import annotations
@@ -122,8 +125,12 @@ BASE = "trafilatura-balanced"
 
 
 def run(pages: list[Page], extractors: dict[str, Extractor],
-        repeat: int = 1) -> dict[str, dict[str, Any]]:
+        repeat: int = 1, warm_up: bool = True) -> dict[str, dict[str, Any]]:
     """Text and best-of-`repeat` CPU seconds per extractor and page, interleaved per page."""
+    if warm_up:
+        for page in pages:
+            for fn in extractors.values():
+                fn(page.html, page.url)
     out: dict[str, dict[str, Any]] = {name: {"pred": {}, "seconds": {}} for name in extractors}
     for page in pages:
         for name, fn in extractors.items():
@@ -145,12 +152,13 @@ def _score(scorer: ModuleType, truth: dict[str, str], pred: dict[str, str],
 
 
 def evaluate(repeat: int = 1, sets: tuple[str, ...] = tuple(DATASETS),
-             extractors: dict[str, Extractor] | None = None) -> dict[str, Any]:
+             extractors: dict[str, Extractor] | None = None,
+             warm_up: bool = True) -> dict[str, Any]:
     """Scores per set and pooled, listing rejection, speed, per extractor."""
     scorer = load_scorer()
     extractors = extractors or EXTRACTORS
     pages = [p for name in sets for p in load_set(name)]
-    runs = run(pages, extractors, repeat)
+    runs = run(pages, extractors, repeat, warm_up)
     articles = [p for p in pages if p.truth is not None]
     listings = [p for p in pages if p.kind in LISTING_TYPES]
     groups = {name: {p.key: str(p.truth) for p in articles if p.key.startswith(name + "/")}
@@ -305,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="only this dev set (repeatable; default: both)")
     parser.add_argument("--only", choices=sorted(EXTRACTORS), action="append",
                         help="only this extractor (repeatable; default: all)")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="time the first pass (one-off work included)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--save", type=Path, metavar="DIR",
                         help="write DIR/<extractor>.json (for score.py --paired) and "
@@ -327,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     if missing:
         sys.exit(f"bench.extraction: no dev set at {', '.join(missing)}")
     extractors = {k: v for k, v in EXTRACTORS.items() if not args.only or k in args.only}
-    results = evaluate(args.repeat, sets, extractors)
+    results = evaluate(args.repeat, sets, extractors, not args.no_warm_up)
     if args.save:
         _save(results, args.save, sets)
     if args.against and "newswatch" in extractors:

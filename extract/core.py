@@ -8,9 +8,10 @@ Stages, one module each, in order:
     metadata     canonical URL, title, author, dates, language, tags      extract.canonical,
                                                                           extract.metadata
     clean        page furniture removed from the tree by its structure    extract.clean
-    trafilatura  the main text: precision mode with trafilatura's         extract.options
-                 readability/justext comparison; the balanced mode too
-                 when precision found too little to be an article
+    trafilatura  the main text: precision mode (its readability/justext   extract.options
+                 comparison when its own pass found well under the page's
+                 paragraph text); the balanced mode when precision found
+                 too little to be an article
     postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
     repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
@@ -38,8 +39,8 @@ from extract.fingerprint import signature, text_hash
 from extract.jsonld import read_jsonld
 from extract.links import page_links
 from extract.metadata import extract_page_metadata
-from extract.normalize import join_paragraphs, split_paragraphs, strip_bullet
-from extract.options import extractor
+from extract.normalize import join_paragraphs, split_paragraphs, strip_bullet, word_count
+from extract.options import COMPARE_BELOW_CHARS, COMPARE_BELOW_SHARE, extractor
 from extract.record import Article, Extraction
 
 LOGGER = logging.getLogger(__name__)
@@ -58,13 +59,22 @@ def _trafilatura_text(tree: HtmlElement, options: Extractor) -> str:
     return xmltotxt(body, include_formatting=False)
 
 
-def _paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None,
-                precision: bool = True) -> list[str]:
-    text = _trafilatura_text(tree, extractor(precision=precision))
+def _paragraphs(text: str, boilerplate: frozenset[str] | None) -> list[str]:
     paragraphs = [p for p in (strip_bullet(p) for p in split_paragraphs(text)) if p]
     if boilerplate:
         paragraphs = repeated.drop_boilerplate(paragraphs, boilerplate)
     return paragraphs
+
+
+def _precision_text(tree: HtmlElement) -> str:
+    """Precision mode's text: its own pass, and the readability/justext comparison when
+    that pass found little, or well under the page's paragraph text (on some layouts the
+    pass picks one block of a longer article: an FAQ, a box, the first section)."""
+    text = _trafilatura_text(tree, extractor(fast=True))
+    if len(text) < COMPARE_BELOW_CHARS or word_count(text) < COMPARE_BELOW_SHARE * sum(
+            word_count(p.text_content()) for p in tree.iter("p")):
+        text = _trafilatura_text(tree, extractor(fast=False))
+    return text
 
 
 def _article_paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None,
@@ -74,10 +84,11 @@ def _article_paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None,
     Precision mode prunes link-heavy and comment-like blocks, and on some layouts the
     block holding the article with them: a page is only called "too little text" when
     the balanced mode finds too little as well."""
-    paragraphs = _paragraphs(tree, boilerplate)
+    paragraphs = _paragraphs(_precision_text(tree), boilerplate)
     if not pagetype.too_little_text(paragraphs):
         return paragraphs
-    balanced = _paragraphs(tree, boilerplate, precision=False)
+    balanced = _paragraphs(_trafilatura_text(tree, extractor(fast=False, precision=False)),
+                           boilerplate)
     if pagetype.too_little_text(balanced):
         return paragraphs
     facts.passes.append("balanced (precision mode found too little text)")

@@ -41,14 +41,43 @@ FILE_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|csv|jpe?g|png|gif|mp[34]
 def other_page_of_site(href: str, url: str) -> bool:
     """Whether `href` on the page at `url` leads to another web page of the same site: not
     a file (PDF, image...), not another site, not a place on the same page."""
-    if not href or href.startswith("#"):
-        return False
-    target = urlsplit(urljoin(url, href))
-    if target.scheme not in ("http", "https", "") or FILE_LINK.search(target.path):
-        return False
-    here = urlsplit(url)
-    if (target.path, target.query) == (here.path, here.query):
-        return False
-    host = (here.hostname or "").removeprefix("www.")
-    other = (target.hostname or "").removeprefix("www.")
-    return not host or other == host or other.endswith("." + host) or host.endswith("." + other)
+    return _SiteOf.of(url).other_page(href)
+
+
+class _SiteOf:
+    """The answers of `other_page_of_site` for one page, kept: a page asks for each of its
+    links twice (teasers, promos) and menus repeat the same addresses."""
+
+    _last: _SiteOf | None = None
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        here = urlsplit(url)
+        self.here = (here.path, here.query)
+        self.host = (here.hostname or "").removeprefix("www.")
+        self.answers: dict[str, bool] = {}
+
+    @classmethod
+    def of(cls, url: str) -> _SiteOf:
+        last = cls._last
+        if last is None or last.url != url:
+            last = cls._last = cls(url)
+        return last
+
+    def other_page(self, href: str) -> bool:
+        answer = self.answers.get(href)
+        if answer is None:
+            answer = self.answers[href] = self._other_page(href)
+        return answer
+
+    def _other_page(self, href: str) -> bool:
+        if not href or href.startswith("#"):
+            return False
+        target = urlsplit(urljoin(self.url, href))
+        if target.scheme not in ("http", "https", "") or FILE_LINK.search(target.path):
+            return False
+        if (target.path, target.query) == self.here:
+            return False
+        host, other = self.host, (target.hostname or "").removeprefix("www.")
+        return not host or other == host or other.endswith("." + host) or \
+            host.endswith("." + other)

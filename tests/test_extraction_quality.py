@@ -1,10 +1,18 @@
-"""Quality floor on real pages: newswatch's extraction of the 91 aeb-dev pages, scored with the
-benchmark's own scorer, must not fall below what it reaches now (minus a few thousandths).
+"""Quality floor on real pages, on both dev sets: ../shared/aeb-dev (91 news pages) and
+../shared/modern-dev (230 article pages of 2025-2026, 71 listing and collection pages), scored
+with the sets' own scorer. Every figure must stay at or above what it reaches now, minus a few
+thousandths; and a regression set of pages once read wrong must stay fixed.
 
-`python -m bench.extraction` prints the full comparison with trafilatura's defaults.
-Reached when pinned (trafilatura 2.3.1): F1 0.9795, precision 0.9743, recall 0.9847.
-Without the fallback comparison on short texts (extract.options.FALLBACK_BELOW) recall
-drops to 0.979, below RECALL_FLOOR.
+`python -m bench.extraction` prints the full comparison with trafilatura's settings.
+Reached when pinned (trafilatura 2.3.1):
+
+    set          F1       precision  recall   trafilatura's best F1 (setting)
+    aeb-dev      0.9799   0.9751     0.9848   0.9751 (precision, no comments)
+    modern-dev   0.9402   0.9369     0.9436   0.9369 (precision, no comments)
+    pooled       0.9515   0.9478     0.9553   0.9478 (precision, no comments)
+
+    modern-dev listing and collection pages rejected: 36 of 71; article pages rejected: 1 of
+    230 (0113, whose text precision mode misses: 26 words of an FAQ).
 """
 
 from __future__ import annotations
@@ -20,63 +28,125 @@ import pytest
 
 from extract import extract_page
 
-AEB_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "aeb-dev"
-F1_FLOOR = 0.976
-PRECISION_FLOOR = 0.970
-RECALL_FLOOR = 0.981
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SETS = ("aeb-dev", "modern-dev")
+FLOORS = {  # set: (F1, precision, recall)
+    "aeb-dev": (0.976, 0.971, 0.981),
+    "modern-dev": (0.937, 0.933, 0.940),
+    "pooled": (0.948, 0.944, 0.952),
+}
+LISTINGS_REJECTED_FLOOR = 35  # of modern-dev's 71 listing and collection pages
+ARTICLES_REJECTED_CEILING = 2  # of the 321 article pages of both sets
+
+# Pages once read wrong, by kind; each line is a must-contain (text starts with "+"), a
+# must-not-contain ("-"), or the page must be rejected ("rejected").
+REGRESSIONS: dict[str, list[str]] = {
+    # a resource page (links to PDFs and other sites) taken for a blob of teasers
+    "modern-dev/0275": ["+Gardening Sustainably with a Changing Climate. In The New American"],
+    # an article set in bare divs, above cards of linked headlines: "little other text"
+    "modern-dev/0485": ["+How to make more and more different objects communicate"],
+    # precision mode's own pass picked one block of a long article; the comparison finds it
+    "modern-dev/1837": ["+Golden Bay Relocation is there for you, moving!"],
+    "modern-dev/0183": ["+Offshore development projects often go over budget and miss deadlines"],
+    "modern-dev/0073": ["+For some people, moderate alcohol consumption can offer health benefit"],
+    "modern-dev/0089": ["+Many top health insurance companies in USA have expanded beyond"],
+    # in-body promos: a label and one linked headline of the same site
+    "aeb-dev/3c5bf8db4272": ["-From Big Bang to Present: Snapshots of Our Universe",
+                             "-The 15 Weirdest Galaxies in Our Universe"],
+    "aeb-dev/624fcd903d56": ["-SEE MORE: Hong Kong protests"],
+    "modern-dev/0385": ["-Also read: Meta chief AI scientist Yann LeCun",
+                        "-Also read: Who is Demis Hassabis"],
+    "modern-dev/0127": ["-READ MORE: 23 unique and budget-friendly employee benefit ideas"],
+    "modern-dev/0343": ["-Read more: A Guide to Small Business Accounting"],
+    # schema.org CollectionPage on a page that also says og:type article
+    "modern-dev/2967": ["rejected"],
+    "modern-dev/2973": ["rejected"],
+}
 
 
 def scorer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("aeb_score", AEB_DIR / "score.py")
-    assert spec is not None and spec.loader is not None, f"no scorer in {AEB_DIR}"
+    spec = importlib.util.spec_from_file_location("dev_score", SHARED / "aeb-dev" / "score.py")
+    assert spec is not None and spec.loader is not None, f"no scorer in {SHARED}/aeb-dev"
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+def _pages(name: str) -> dict[str, tuple[str, str, str | None]]:
+    """key -> (url, page kind, truth) of a set's article, listing and collection pages."""
+    folder = SHARED / name
+    truth = json.loads((folder / "ground-truth.json").read_text("utf-8"))
+    pages = {f"{name}/{i}": (t["url"], "article", t.get("articleBody") or "")
+             for i, t in truth.items()}
+    described = folder / "pages.json"
+    if described.exists():
+        for i, page in json.loads(described.read_text("utf-8")).items():
+            if page["page_type"] in ("listing", "collection"):
+                pages[f"{name}/{i}"] = (page["url"], page["page_type"], None)
+    return pages
+
+
+def _html(key: str) -> bytes:
+    name, page_id = key.split("/")
+    return gzip.decompress((SHARED / name / "html" / f"{page_id}.html.gz").read_bytes())
+
+
 @pytest.fixture(scope="module")
-def scored() -> dict[str, Any]:
-    score = scorer()
-    truth_file = AEB_DIR / "ground-truth.json"
-    truth = score.load_truth(truth_file)
-    urls = {k: v["url"] for k, v in json.loads(truth_file.read_text("utf-8")).items()}
-    predictions, rejected = {}, {}
-    for page_id in sorted(truth):
-        html = gzip.decompress((AEB_DIR / "html" / f"{page_id}.html.gz").read_bytes())
-        result = extract_page(html, urls[page_id])
-        predictions[page_id] = result.article.text if result.article else ""
-        if result.reason:
-            rejected[page_id] = result.reason
-    results: dict[str, Any] = score.score(truth, predictions, sorted(truth), n_bootstrap=0)
-    results["rejected"] = rejected
-    return results
+def results() -> dict[str, Any]:
+    pages = {k: v for name in SETS for k, v in _pages(name).items()}
+    texts, reasons = {}, {}
+    for key, (url, _, _) in sorted(pages.items()):
+        result = extract_page(_html(key), url)
+        texts[key] = result.article.text if result.article else ""
+        reasons[key] = result.reason
+    return {"pages": pages, "texts": texts, "reasons": reasons}
 
 
-def test_all_pages_are_scored(scored: dict[str, Any]) -> None:
-    assert scored["n"] == 91
+def _truth(results: dict[str, Any], group: str) -> dict[str, str]:
+    return {k: t for k, (_, _, t) in results["pages"].items()
+            if t is not None and (group == "pooled" or k.startswith(group + "/"))}
 
 
-def test_no_real_article_is_rejected(scored: dict[str, Any]) -> None:
-    assert scored["rejected"] == {}
+def test_every_page_is_read(results: dict[str, Any]) -> None:
+    assert len(_truth(results, "aeb-dev")) == 91
+    assert len(_truth(results, "modern-dev")) == 230
+    assert sum(1 for _, kind, _ in results["pages"].values() if kind != "article") == 71
 
 
-def test_f1_floor(scored: dict[str, Any]) -> None:
-    assert scored["f1"] >= F1_FLOOR, scored
+@pytest.mark.parametrize("group", [*SETS, "pooled"])
+def test_quality_floors(results: dict[str, Any], group: str) -> None:
+    truth = _truth(results, group)
+    scored = scorer().score(truth, results["texts"], sorted(truth), n_bootstrap=0)
+    f1, precision, recall = FLOORS[group]
+    figures = {k: round(scored[k], 4) for k in ("f1", "precision", "recall")}
+    assert scored["f1"] >= f1, figures
+    assert scored["precision"] >= precision, figures
+    assert scored["recall"] >= recall, figures
 
 
-def test_precision_and_recall_floors(scored: dict[str, Any]) -> None:
-    assert scored["precision"] >= PRECISION_FLOOR, scored
-    assert scored["recall"] >= RECALL_FLOOR, scored
+def test_real_articles_are_kept(results: dict[str, Any]) -> None:
+    rejected = {k: results["reasons"][k] for k in _truth(results, "pooled")
+                if not results["texts"][k]}
+    assert len(rejected) <= ARTICLES_REJECTED_CEILING, rejected
+    assert all("listing" in r or "too little text" in r for r in rejected.values()), rejected
 
 
-def test_a_short_fast_pass_gets_the_fallback_comparison(scored: dict[str, Any]) -> None:
-    """The one aeb-dev page the fast pass reads worse (213 characters of a 427-character
-    article): the readability comparison finds the rest, and it is complete."""
-    page = scored["_per_page"][_page_id("e372e42c")]
-    assert page["recall"] == 1.0, page
+def test_listing_pages_are_rejected_with_a_reason(results: dict[str, Any]) -> None:
+    listings = [k for k, (_, kind, _) in results["pages"].items() if kind != "article"]
+    rejected = [k for k in listings if not results["texts"][k]]
+    assert len(rejected) >= LISTINGS_REJECTED_FLOOR, f"{len(rejected)} of {len(listings)}"
+    assert all(results["reasons"][k] for k in rejected)
 
 
-def _page_id(prefix: str) -> str:
-    ids = [p.name.split(".")[0] for p in (AEB_DIR / "html").glob(f"{prefix}*.html.gz")]
-    assert len(ids) == 1, ids
-    return ids[0]
+@pytest.mark.parametrize("key", sorted(REGRESSIONS))
+def test_regression_set(results: dict[str, Any], key: str) -> None:
+    matches = [k for k in results["texts"] if k.startswith(key)]
+    assert len(matches) == 1, matches
+    text, reason = results["texts"][matches[0]], results["reasons"][matches[0]]
+    for check in REGRESSIONS[key]:
+        if check == "rejected":
+            assert not text and reason and "listing" in reason, (key, reason)
+        elif check.startswith("+"):
+            assert check[1:] in text, (key, reason, check)
+        else:
+            assert check[1:] not in text, (key, check)
