@@ -67,7 +67,9 @@ LONG_PARAGRAPH = 10  # words: a paragraph of running text, for the guard
 PROMO_BLOCKS = frozenset({"p", "div", "blockquote"})  # not li or headings: listicles link those
 PROMO_LABEL_MAX_WORDS = 4  # "Read more:", "ALSO READ", "Related stories:"
 PROMO_LABEL_ABOVE_MAX_WORDS = 3  # a label on a line of its own: "ALSO READ", "Related:"
+PROMO_BARE_LABEL_MAX_WORDS = 2  # "관련기사", "See also": no colon needed
 PROMO_MIN_LINK_WORDS = 3
+_WORD = re.compile(r"\w")
 BIO_MAX_WORDS = 120  # an author box; more means we climbed into the article
 SELF_INTRO = re.compile(r"^(?:i[’']?m|i am|about)\s+")
 AUTHOR_LINK = re.compile(r"/(?:authors?|writers?|contributors?)/", re.I)
@@ -274,9 +276,8 @@ def promo_lines(links: list[Link], url: str) -> Iterator[HtmlElement]:
         block = next((a for a in link.element.iterancestors() if a.tag in PROMO_BLOCKS), None)
         if block is None or block.find(".//img") is not None:
             continue
-        words = _words(block)
-        if words - link.n_words > PROMO_LABEL_MAX_WORDS or any(
-                a is not link.element and a.get("href") for a in block.iter("a")):
+        if any(a is not link.element and a.get("href") for a in block.iter("a")) or \
+                not _is_promo_text(" ".join(block.text_content().split()), link.text):
             continue
         label = block.getprevious()
         if label is not None and label.tag in PROMO_BLOCKS and label.find(".//a") is None \
@@ -284,6 +285,17 @@ def promo_lines(links: list[Link], url: str) -> Iterator[HtmlElement]:
                 and _is_label(label.text_content()):
             yield label
         yield block
+
+
+def _is_promo_text(line: str, link_text: str) -> bool:
+    """The line is the link, maybe after a label and before a closing mark or arrow: not a
+    sentence that merely ends in a link ("... and <a>unclosed links</a>")."""
+    at = line.find(link_text)
+    if at < 0 or _WORD.search(line[at + len(link_text):]):
+        return False
+    label = line[:at].strip(" \t[(")
+    return not label or (word_count(label) <= PROMO_LABEL_MAX_WORDS and (
+        _is_label(label) or word_count(label) <= PROMO_BARE_LABEL_MAX_WORDS))
 
 
 def _is_label(text: str) -> bool:

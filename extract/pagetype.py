@@ -181,6 +181,8 @@ def _listing_reason(tree: HtmlElement, url: str, classes: set[str]) -> str | Non
 
 def _index_url(url: str) -> str | None:
     parts = urlsplit(url)
+    if parts.path in ("", "/") and not parts.query:
+        return "the site's front page"
     if INDEX_PATH.search(parts.path):
         return "index URL"
     params = dict(parse_qsl(parts.query))

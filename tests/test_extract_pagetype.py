@@ -126,3 +126,39 @@ def test_too_little_text() -> None:
                                   b"\x1f\x8b\x08\x00 not really gzip"])
 def test_junk_never_raises(junk: bytes | str) -> None:
     assert reason(junk) is not None
+
+
+def test_article_under_a_paginated_url_is_kept_without_any_declaration() -> None:
+    """Some Korean news CMSes serve articles at `?idx=123&page=1`: a URL is never evidence
+    alone; the page has running text and no teaser cards."""
+    assert reason(story_page(), "https://news.example.kr/news/view.php?idx=1234&page=1") is None
+
+
+def test_index_url_with_a_text_of_story_links_and_no_running_text() -> None:
+    """A tag page or front page with two items: too few cards for the shape rule, but its
+    URL is an index's and its text is links to stories with no paragraph of running text."""
+    cards = "".join(teaser(n) for n in range(1, 3))
+    html = (f"<!DOCTYPE html><html><head><title>Tagged harbour</title></head><body><main>"
+            f"<h1>Tagged harbour</h1>{cards}<p>Our newsroom covers the harbour, the ferries "
+            f"and the council.</p></main></body></html>")
+    for url in ("https://site.example/tag/harbour/", "https://site.example/"):
+        assert "listing page" in (reason(html, url) or ""), url
+    assert reason(html, "https://site.example/2024/05/harbour/") is None
+
+
+def test_a_resource_page_linking_files_and_other_sites_is_an_article() -> None:
+    """Links to PDFs and to other sites are not teasers of the site's stories."""
+    items = "".join(f'<p><a href="/files/guide-{n}.pdf">Climate smart gardening guide part '
+                    f'{n} (pdf)</a></p><p><a href="https://other{n}.example/">Botanic garden '
+                    f"number {n} climate resources</a></p>" for n in range(1, 6))
+    html = (f"<!DOCTYPE html><html><head><title>Gardening in a warming world</title></head>"
+            f"<body><main><h1>Gardening in a warming world</h1><p>{STORY[0]}</p><p>{STORY[1]}"
+            f"</p>{items}</main></body></html>")
+    assert reason(html, "https://garden.example/climate/") is None
+
+
+def test_schema_collection_page_wins_over_og_type_article() -> None:
+    head = ('<meta property="og:type" content="article"><script type="application/ld+json">'
+            + json.dumps({"@context": "https://schema.org", "@type": "CollectionPage"})
+            + "</script>")
+    assert "schema.org" in (reason(listing(head=head), "https://site.example/economy/") or "")

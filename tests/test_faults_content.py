@@ -226,7 +226,7 @@ def test_malformed_html_is_read_and_a_page_without_text_is_refused(crawl: Crawl)
     assert "\x00" not in text
     (reason, article_id), = query(crawl.db, "SELECT reason, article_id FROM pages WHERE url = ?",
                                   crawl.site.url("/no-text/"))
-    assert article_id is None and reason == "too little text (0 words)"
+    assert article_id is None and reason == "too little text (0 words, in both trafilatura modes)"
 
 
 def test_article_of_200000_words_is_stored_whole_and_searchable(crawl: Crawl) -> None:
