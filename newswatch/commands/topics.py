@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from newswatch.commands.common import config_from
-from newswatch.config import Config, Topic, check_fts_query
+from newswatch.config import Config, Topic
 from newswatch.durations import parse_duration
 from newswatch.exceptions import ConfigError
 
@@ -90,8 +90,8 @@ def _show_topic(conn: sqlite3.Connection, topic: Topic, window: timedelta | None
     report = topic_report(conn, topic.as_run, since=window)
     _show_report(report, window)
     if window is None and report.ids != tagged_ids(conn, topic.name):
-        click.echo("  (the store's `topics` column still answers an earlier query: the next "
-                   "crawl or run re-matches it)")
+        click.echo("  (the store's `topics` column answers other queries, of another config: "
+                   "the next crawl, run or reextract with this one re-matches it)")
 
 
 def _show_test(conn: sqlite3.Connection, query: str, stems: str, base: Topic | None,
@@ -99,12 +99,14 @@ def _show_test(conn: sqlite3.Connection, query: str, stems: str, base: Topic | N
     from extract.stems import rewrite
     from store.topic_report import TopicReport, topic_report
 
-    check_fts_query(query, section="--test")
     as_run = rewrite(query, stems)
+    try:
+        report = topic_report(conn, as_run, since=window)
+    except sqlite3.OperationalError as exc:  # FTS5 syntax: what config loading reports
+        raise ConfigError(f"bad FTS5 query {query!r}: {exc}", key="--test") from None
     click.echo(f"--test  stems = {stems}" + (f"  (against [topics.{base.name}])" if base else ""))
     click.echo(f"  as written: {query}")
     click.echo(f"  as run:     {as_run}")
-    report = topic_report(conn, as_run, since=window)
     _show_report(report, window)
     if base is not None:
         now = topic_report(conn, base.as_run, since=window)
@@ -117,13 +119,21 @@ def _show_test(conn: sqlite3.Connection, query: str, stems: str, base: Topic | N
 
 
 def _show_report(report: TopicReport, window: timedelta | None) -> None:
-    span = " first seen in the window" if window is not None else ""
+    span = f" first seen in the last {_days(window)}" if window is not None else ""
     click.echo(f"  matches {report.total} stored article{'s' * (report.total != 1)}{span}")
     if report.total:
         click.echo("  by source:   " + ", ".join(f"{k} {v}" for k, v in report.by_source))
         click.echo("  by language: " + ", ".join(f"{k} {v}" for k, v in report.by_language))
         click.echo("  newest:")
         _show_titles(report)
+
+
+def _days(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def _show_titles(report: TopicReport, count: int | None = 5) -> None:
