@@ -43,7 +43,10 @@ _PARTICLE_LIST = """
     에게는 이라는 라는 이며 며 에서의 에의 으로의 로의 만의 까지의 부터의
 """
 PARTICLES = tuple(sorted(_PARTICLE_LIST.split(), key=len, reverse=True))
-MIN_KOREAN_STEM = 2  # syllables: a one-syllable prefix would match far too much
+# Shortest prefixes made: a one-syllable Korean or two-letter prefix would match far too
+# much (ЕС, the EU, as ес* would match если); such a term stays as written.
+MIN_KOREAN_STEM = 2  # syllables
+MIN_STEM = 3  # letters of a Snowball stem
 
 # `all`: Latin-script terms are stemmed as English unless a letter only another language
 # uses says otherwise (checked in this order: é is French unless ñ/á/í/ó/ú says Spanish).
@@ -80,9 +83,7 @@ def _bare(tokens: list[tuple[str, str]], i: int) -> bool:
     word = tokens[i][1]
     after = _neighbour(tokens, i, 1)
     before = _neighbour(tokens, i, -1)
-    if word in OPERATORS or (word == "NEAR" and after == "("):
-        return False
-    if after in (":", "+") or before == "+":
+    if word in OPERATORS or after in (":", "+") or before == "+":
         return False
     return not (i + 1 < len(tokens) and tokens[i + 1][1] == "*")
 
@@ -102,9 +103,12 @@ def stem_term(term: str, stems: str = "auto", *, group: bool = True) -> str | No
         return None  # unicode61 would split it into several tokens; digits do not inflect
     script = script_of(term)
     if script == "hangul":
-        return korean_stem(term) + "*"
+        stem = korean_stem(term)
+        return stem + "*" if len(stem) >= MIN_KOREAN_STEM else None
     if script == "cyrillic":
         prefix = common_prefix(term.lower(), _stemmer("russian").stemWord(term.lower()))
+        if len(prefix) < MIN_STEM:
+            return None
         if "ё" not in prefix:
             return prefix + "*"
         # unicode61 keeps ё apart from е, and most texts print е for it: both spellings
@@ -116,7 +120,8 @@ def stem_term(term: str, stems: str = "auto", *, group: bool = True) -> str | No
         return term + "*"
     if script == "latin" and stems == "all":
         word = term.lower()
-        return common_prefix(word, _stemmer(latin_language(word)).stemWord(word)) + "*"
+        prefix = common_prefix(word, _stemmer(latin_language(word)).stemWord(word))
+        return prefix + "*" if len(prefix) >= MIN_STEM else None
     return None
 
 
