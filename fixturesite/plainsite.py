@@ -4,7 +4,7 @@ The Korean (`koreanews`) and Russian (`rusnews`) fixture sites are written in th
 language, chrome included (navigation, related links, newsletter box, footer), so a
 monitor meets the inflected forms a topic query in those languages has to match.
 
-Paths: articles at their own path, home `/` (every article, newest first), `/rss.xml`
+Paths: articles at their own path, home `/` (every article as a teaser card, newest first), `/rss.xml`
 (RSS 2.0 with the full text), `/sitemap-index.xml` -> `/sitemap.xml` + `/sitemap-news.xml`,
 `/robots.txt`.
 """
@@ -101,15 +101,25 @@ def article(words: Words, ctx: SiteContext, view: ArticleView, chrome: Chrome) -
 {tail(words, ctx, chrome)}"""
 
 
+def teaser(view: ArticleView) -> str:
+    """The first sentence or so of the article, as a front page shows it."""
+    first = view.paragraphs[0]
+    return first if len(first) <= 80 else first[:80].rsplit(" ", 1)[0] + "…"
+
+
 def route(words: Words, ctx: SiteContext, path: str) -> Page | None:
     """Non-article pages of the site; None for an unknown path (404)."""
     chrome = Chrome(words.key, path)
     xml = "application/xml; charset=utf-8"
     if path == "/":
-        rows = "".join(f'<li><a href="{ctx.link(v)}">{esc(v.title)}</a> <time>{words.date(v.published)}</time></li>'
-                       for v in ctx.articles)
+        cards = "\n".join(
+            f'<article class="teaser"><p class="section">{esc(v.data.section)}</p><h2><a href="{ctx.link(v)}">{esc(v.title)}</a></h2>'
+            f'<p class="summary">{esc(teaser(v))}</p><p class="meta">{esc(v.data.author)} · <time datetime="{v.published.isoformat()}">{words.date(v.published)}</time></p></article>'
+            for v in ctx.articles)
         html = f"""{head(words, ctx, words.name)}
-<main><h1>{esc(words.tagline)}</h1><ul class="latest">{rows}</ul></main>
+<main class="front"><h1>{esc(words.tagline)}</h1>
+{cards}
+</main>
 {tail(words, ctx, chrome)}"""
         return Page(html, "text/html; charset=utf-8", ctx.now)
     if path == "/rss.xml":

@@ -81,7 +81,7 @@ def test_expected_articles_arrive_each_once(ingest: Ingest) -> None:
     expected = expected_urls(ingest.server)
     stored = [url for (url,) in ingest.rows("SELECT url FROM articles")]
     assert sorted(stored) == sorted(expected)
-    assert len(stored) == 13 + 4  # the Korean and Russian sites' two (off-topic) each
+    assert len(stored) == 13 + 6  # the Korean and Russian sites' three (off-topic) each
     new_events = {url for (url,) in ingest.rows("SELECT url FROM events WHERE kind = 'new'")}
     assert new_events == {url for url, topics in expected.items() if topics}
 
@@ -95,8 +95,8 @@ def test_every_source_counts_its_articles(ingest: Ingest) -> None:
     assert first["m31map"]["new"] + first["m31list"]["new"] == 4
     for name in ("m31map", "m31list"):
         assert first[name]["new"] + first[name]["unchanged"] + first[name]["duplicates"] == 4
-    assert first["korss"]["new"] == first["rumap"]["new"] == 2
-    assert sum(s["new"] for s in first.values()) == 13 + 4
+    assert first["korss"]["new"] == first["rumap"]["new"] == 3
+    assert sum(s["new"] for s in first.values()) == 13 + 6
     assert first["m31list"]["fetched"] == 2 + 4  # home, page 2, four articles
     runs = ingest.rows("SELECT source, status, fetched, new FROM runs ORDER BY id")
     assert {r[0] for r in runs[:6]} == set(first)
