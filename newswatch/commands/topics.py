@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from extract.stems import STEMS_MODES
 from newswatch.commands.common import config_from
 from newswatch.config import Config, Topic
 from newswatch.durations import parse_duration
@@ -16,16 +17,14 @@ from newswatch.exceptions import ConfigError
 if TYPE_CHECKING:
     from store.topic_report import TopicReport
 
-STEMS_CHOICES = ("auto", "all", "off")  # extract.stems.STEMS_MODES
-
 
 @click.command(name="topics")
 @click.argument("name", required=False)
 @click.option("--test", "test_query", metavar="QUERY", default=None,
               help="Try this FTS5 query (with NAME: against that topic) without editing the "
                    "config.")
-@click.option("--stems", type=click.Choice(STEMS_CHOICES), default=None,
-              help="stems for the --test query (default: NAME's, else auto).")
+@click.option("--stems", type=click.Choice(STEMS_MODES), default=None,
+              help="The stems mode for the --test query (default: NAME's, else auto).")
 @click.option("--since", metavar="DURATION", default=None,
               help="Only articles first seen in the last DURATION, e.g. 7d.")
 @click.pass_context
