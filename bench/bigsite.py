@@ -28,10 +28,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from newswatch.fixtures import FixtureResponse, FixtureSites
 from newswatch.fixturesite.catalog import SITES
 from newswatch.fixturesite.context import Chrome, Page, SiteContext
 from newswatch.fixturesite.model import ArticleData, ArticleView, block_texts
+
+from newswatch.fixtures import FixtureResponse, FixtureSites
 
 HOST = "127.0.0.1"
 STATE = 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import parse_qsl, urlsplit
 
-from fixturesite import analysis, encodings, m31, westjournal
+from fixturesite import analysis, encodings, koreanews, m31, rusnews, westjournal
 from fixturesite.context import Chrome, Page, SiteContext, http_date
 from fixturesite.model import (
     ArticleData,
@@ -22,7 +22,8 @@ from fixturesite.model import (
 )
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
-SITES: dict[str, ModuleType] = {"m31": m31, "westjournal": westjournal, "analysis": analysis}
+SITES: dict[str, ModuleType] = {"m31": m31, "westjournal": westjournal, "analysis": analysis,
+                                "koreanews": koreanews, "rusnews": rusnews}
 
 NOT_FOUND = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Page not found</title></head>

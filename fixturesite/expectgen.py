@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from fixturesite import analysis as an_site
+from fixturesite import koreanews, rusnews
 from fixturesite import m31_chrome as m31_ui
 from fixturesite import westjournal_chrome as wj_ui
 from fixturesite.blocks import FOOTNOTE
@@ -42,6 +43,8 @@ def boilerplate(sites: FixtureSites, view: ArticleView) -> list[str]:
         lines += [t for t, _ in wj_ui.RELATED]
         lines += [wj_ui.STANDARDS, wj_ui.DONATE_TITLE, wj_ui.DONATE_TEXT, wj_ui.NEWSLETTER_TITLE,
                   wj_ui.NEWSLETTER_TEXT, wj_ui.VALIDATION, wj_ui.COMMENTS_NOTE, wj_ui.COPYRIGHT]
+    elif view.site in ("koreanews", "rusnews"):
+        lines += {"koreanews": koreanews, "rusnews": rusnews}[view.site].WORDS.boilerplate
     else:
         lines += [an_site.BRIEFING, an_site.FOOTER]
         if view.get("top_link"):

@@ -26,7 +26,7 @@ def _iso(moment: datetime) -> str:
 
 
 def rss2(ctx: SiteContext, title: str, path: str, items: list[ArticleView],
-         link: LinkFn, description: str, full: bool = False) -> str:
+         link: LinkFn, description: str, full: bool = False, language: str = "en-US") -> str:
     """An RSS 2.0 feed (WordPress-like, with dc:creator and content:encoded when `full`)."""
     entries = []
     for view in items:
@@ -54,7 +54,7 @@ def rss2(ctx: SiteContext, title: str, path: str, items: list[ArticleView],
     <link>{xesc(ctx.url("/"))}</link>
     <description>{xesc(description)}</description>
     <lastBuildDate>{format_datetime(built, usegmt=True)}</lastBuildDate>
-    <language>en-US</language>
+    <language>{language}</language>
     <sy:updatePeriod>hourly</sy:updatePeriod>
     <sy:updateFrequency>1</sy:updateFrequency>
 {chr(10).join(entries)}

@@ -32,6 +32,7 @@ COMMANDS = {
     "feed": "feed",
     "discover": "discover",
     "worker": "worker",
+    "topics": "topics",
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from extract.stems import STEMS_MODES, rewrite
 from newswatch.durations import parse_duration
 from newswatch.exceptions import ConfigError
 
@@ -31,7 +32,8 @@ DEFAULT_REVISIT = ("1h", "3h", "12h", "1d", "3d", "7d")
 DEFAULT_DELAY = 0.5  # seconds between requests to one host: AutoThrottle's start and floor
 DEFAULT_RETRIES = 2  # retries (with backoff) after a 5xx, a 429 or a network error
 SOURCE_KEYS = DEFAULT_KEYS | set(DISCOVERY_KEYS) | {"follow"}
-TOPIC_KEYS = {"query"}
+TOPIC_KEYS = {"query", "stems"}
+DEFAULT_STEMS = "auto"  # extract.stems.STEMS_MODES
 CLUSTER_KEYS = {"redis", "prefix", "reclaim_after"}
 DAEMON_KEYS = {"runs_in_flight", "requests_in_flight", "run_timeout", "recycle_after_runs",
                "recycle_above_mb"}
@@ -46,7 +48,13 @@ _ENV_REF = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")  # ${NAME}; $${NAM
 @dataclass(frozen=True)
 class Topic:
     name: str
-    query: str
+    query: str  # as written in the config
+    stems: str = DEFAULT_STEMS
+    run_query: str = ""  # as run (after `stems`): what the matcher, store and Datasette use
+
+    @property
+    def as_run(self) -> str:
+        return self.run_query or self.query
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,8 @@ class Config:
                               path=str(self.path)) from None
 
     def topic_queries(self) -> dict[str, str]:
-        return {t.name: t.query for t in self.topics}
+        """Each topic's query as run (after `stems`): the one to match and search with."""
+        return {t.name: t.as_run for t in self.topics}
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -336,7 +345,13 @@ def _topic(name: str, body: Any, where: str) -> Topic:
     _reject_unknown(body, TOPIC_KEYS, where, section)
     query = _string(body.get("query"), where, section, "query")
     check_fts_query(query, where=where, section=section)
-    return Topic(name=name, query=query)
+    stems = body.get("stems", DEFAULT_STEMS)
+    if stems not in STEMS_MODES:
+        raise ConfigError(f"must be one of {', '.join(map(repr, STEMS_MODES))}, not {stems!r}",
+                          path=where, source=section, key="stems")
+    run_query = rewrite(query, stems)
+    check_fts_query(run_query, where=where, section=section)
+    return Topic(name=name, query=query, stems=stems, run_query=run_query)
 
 
 def check_fts_query(query: str, *, where: str = "", section: str | None = None) -> None:

@@ -24,13 +24,18 @@ from store import events
 from store.db import connect
 
 DEFAULT_FOLDER = Path("newswatch-demo")
-TOPIC = '("north korea" OR pyongyang OR dprk OR "kim jong un") AND (russia OR moscow OR putin ' \
-        'OR kremlin)'
+# SPEC's example query, with the Korean and Russian names of the same things: with the
+# default stems = "auto" they match their inflected forms (북한은, в Пхеньяне).
+TOPIC = ('("north korea" OR pyongyang OR dprk OR "kim jong un" OR 북한 OR 평양 OR КНДР OR '
+         'Пхеньян) AND (russia OR moscow OR putin OR kremlin OR 러시아 OR 모스크바 OR Россия OR '
+         'Москва OR Кремль)')
 # One source per discovery style, the way a user would configure these sites.
 SOURCE_TEMPLATES = {
     "m31": {"start": ["/category/geopolitics/"], "follow": [r"/\d{4}/\d{2}/[a-z0-9-]+/?$"]},
     "westjournal": {"feed": ["/feed/"]},
     "analysis": {"sitemap": ["/sitemap-index.xml"]},
+    "koreanews": {"feed": ["/rss.xml"]},
+    "rusnews": {"feed": ["/rss.xml"]},
 }
 DEMO_FILES = ("newswatch.toml", "newswatch.db", "newswatch.db-wal", "newswatch.db-shm",
               "events.jsonl")

@@ -35,6 +35,7 @@ from newswatch.exceptions import NewswatchError
 from store import bodies, boilerplate, events, fts, ingest, pages, runs
 from store.health import RunTally
 from store.model import IngestResult, PageState, RawPage, iso, site_of, utcnow
+from store.rematch import rematch
 from store.schema import migrate
 from store.versions import Topics
 
@@ -79,6 +80,8 @@ class Store:
 
         clock and extractor are for tests and tools: the time source, and the
         extraction used to re-read stored bodies (default: extract.extract_page).
+        With `topics` given, stored articles matched against other topic queries are
+        matched again, silently (store.rematch).
         """
         path = Path(db_path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +95,8 @@ class Store:
             try:
                 migrate(db)
                 fts.index_pending(conn)  # noted by a writer that did not commit through us
+                if topics is not None:  # the caller says which topics: stored answers follow
+                    rematch(conn, topics)
                 if events_log:  # lines of events a crash rolled back
                     events.reconcile_log(Path(events_log), conn)
                 conn.execute("COMMIT")

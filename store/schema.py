@@ -305,3 +305,10 @@ def m006_fts_indexed_at_commit(db: Database) -> None:
         END""",
     ):
         conn.execute(statement)
+
+
+@migrations()
+def m007_store_meta(db: Database) -> None:
+    # Facts about the whole store: the topic queries every article's `topics` answers
+    # (store.rematch), so a changed query or `stems` re-matches the stored articles.
+    db.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

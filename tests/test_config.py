@@ -40,6 +40,21 @@ def test_good_config_resolves_paths_and_defaults(tmp_path: Path) -> None:
     assert cfg.topic_queries() == {"nk-russia": cfg.topics[0].query}
 
 
+def test_stems_rewrite_the_query_as_run(tmp_path: Path) -> None:
+    text = GOOD.replace("(russia OR moscow)", "(russia OR Россия OR 러시아에)")
+    auto = '("north korea" OR pyongyang) AND (russia OR росс* OR 러시아*)'
+    for stems, run in [
+            ("", auto), ('stems = "auto"', auto),
+            ('stems = "all"', '("north korea" OR pyongyang*) AND (russia* OR росс* OR 러시아*)'),
+            ('stems = "off"', '("north korea" OR pyongyang) AND (russia OR Россия OR 러시아에)')]:
+        with_stems = text.replace("\n[sources.m31]", f"{stems}\n\n[sources.m31]")
+        cfg = load_config(write(tmp_path, with_stems))
+        (topic,) = cfg.topics
+        assert topic.query == '("north korea" OR pyongyang) AND (russia OR Россия OR 러시아에)'
+        assert (topic.stems, topic.as_run) == (stems.split('"')[1] if stems else "auto", run)
+        assert cfg.topic_queries() == {"nk-russia": run}
+
+
 def test_env_var_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSWATCH_CONFIG", str(write(tmp_path, GOOD)))
     assert set(load_config().sources) == {"m31", "wj"}
@@ -53,6 +68,9 @@ def test_env_var_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         ('[sources.x]\nfeed = ["http://a/"]\nevery = "5 weeks"\n', ["sources.x", "every"]),
         ('[sources.x]\nevery = "5m"\n', ["sources.x", "feed, sitemap, start, urls"]),
         ('[topics.t]\nquery = "north AND"\n', ["topics.t", "query", "FTS5"]),
+        ('[topics.t]\nquery = "북한 AND (러시아"\n', ["topics.t", "query", "FTS5"]),
+        ('[topics.t]\nquery = "russia"\nstems = "yes"\n', ["topics.t", "stems", "'auto'"]),
+        ('[topics.t]\nquery = "russia"\nstems = true\n', ["topics.t", "stems", "'off'"]),
         ('[sources.x]\nfeed = ["ftp://a/"]\n', ["sources.x", "feed", "http"]),
         ("bogus = 1\n", ["bogus", "unknown key"]),
         ("[sources.x\n", ["not valid TOML"]),

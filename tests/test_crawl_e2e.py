@@ -48,6 +48,8 @@ def sources(srv: FixtureServer) -> dict[str, dict[str, Any]]:
         "m31map": {"sitemap": [srv.url("m31", "/sitemap_index.xml")]},
         "m31list": {"start": [srv.url("m31", "/")], "follow": [ARTICLE], "max_pages": 1},
         "pinned": {"urls": [srv.url("analysis", p) for p in analysis]},
+        "korss": {"feed": [srv.url("koreanews", "/rss.xml")]},
+        "rumap": {"sitemap": [srv.url("rusnews", "/sitemap-index.xml")]},
     }
 
 
@@ -79,7 +81,7 @@ def test_expected_articles_arrive_each_once(ingest: Ingest) -> None:
     expected = expected_urls(ingest.server)
     stored = [url for (url,) in ingest.rows("SELECT url FROM articles")]
     assert sorted(stored) == sorted(expected)
-    assert len(stored) == 13
+    assert len(stored) == 13 + 6  # the Korean and Russian sites' three (off-topic) each
     new_events = {url for (url,) in ingest.rows("SELECT url FROM events WHERE kind = 'new'")}
     assert new_events == {url for url, topics in expected.items() if topics}
 
@@ -93,11 +95,12 @@ def test_every_source_counts_its_articles(ingest: Ingest) -> None:
     assert first["m31map"]["new"] + first["m31list"]["new"] == 4
     for name in ("m31map", "m31list"):
         assert first[name]["new"] + first[name]["unchanged"] + first[name]["duplicates"] == 4
-    assert sum(s["new"] for s in first.values()) == 13
+    assert first["korss"]["new"] == first["rumap"]["new"] == 3
+    assert sum(s["new"] for s in first.values()) == 13 + 6
     assert first["m31list"]["fetched"] == 2 + 4  # home, page 2, four articles
     runs = ingest.rows("SELECT source, status, fetched, new FROM runs ORDER BY id")
-    assert {r[0] for r in runs[:4]} == set(first)
-    assert all(r[1] == "ok" and r[2] == first[r[0]]["fetched"] for r in runs[:4])
+    assert {r[0] for r in runs[:6]} == set(first)
+    assert all(r[1] == "ok" and r[2] == first[r[0]]["fetched"] for r in runs[:6])
 
 
 def test_robots_txt_disallow_is_respected(ingest: Ingest) -> None:

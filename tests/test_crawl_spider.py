@@ -33,7 +33,8 @@ from newswatch.exceptions import ConfigError
 from newswatch.fixtures import FixtureSites
 
 B = "http://127.0.0.1:8000"
-BASES = {"m31": B, "westjournal": "http://127.0.0.1:8001", "analysis": "http://127.0.0.1:8002"}
+BASES = {"m31": B, "westjournal": "http://127.0.0.1:8001", "analysis": "http://127.0.0.1:8002",
+         "koreanews": "http://127.0.0.1:8003", "rusnews": "http://127.0.0.1:8004"}
 CONFIG = f"""
 db = "data/nw.db"
 [sources.m31]

@@ -43,7 +43,7 @@ STATES = list(range(6)) if HEAVY else [0, 3, 4]
 KILLS = HEAVY or 4
 SEED = int(os.environ.get("NEWSWATCH_KILL_SEED", time.time_ns() % 2**32))
 TIMELINE = json.loads((FIXTURES_DIR / "timeline.json").read_text(encoding="utf-8"))["states"]
-SOURCES = ("m31", "westjournal", "analysis")
+SOURCES = ("m31", "westjournal", "analysis", "koreanews", "rusnews")
 KILL_WINDOW = 8.0  # seconds after start: a first run of every source ends within it
 RUN_WINDOW = 0.8  # seconds after a run started: it is still ingesting (runs are short)
 EVENT_KINDS = ("new", "updated", "duplicate")

@@ -108,7 +108,8 @@ def test_many_sources_one_engine_exact_timeline(tmp_path: Path,
                                                 filler_site: RouteServer) -> None:
     with FixtureServer(state=0, churn=True) as srv:
         sources = {"m31": ("m31", "1s"), "westjournal": ("westjournal", "1s"),
-                   "analysis": ("analysis", "1s")}
+                   "analysis": ("analysis", "1s"), "koreanews": ("koreanews", "1s"),
+                   "rusnews": ("rusnews", "1s")}
         config = tmp_path / "newswatch.toml"
         # a generous timeout: a loaded CI machine must not turn a slow first answer into a
         # source_failed event the timeline does not expect
@@ -144,7 +145,8 @@ def test_many_sources_one_engine_exact_timeline(tmp_path: Path,
 def test_recycled_engine_loses_no_page(tmp_path: Path) -> None:
     with FixtureServer(state=0, churn=True) as srv:
         sources = {"m31": ("m31", "1s"), "westjournal": ("westjournal", "1s"),
-                   "analysis": ("analysis", "1s")}
+                   "analysis": ("analysis", "1s"), "koreanews": ("koreanews", "1s"),
+                   "rusnews": ("rusnews", "1s")}
         config = tmp_path / "newswatch.toml"
         config.write_text(fixture_config(srv, sources, {"delay": "0", "retries": "0"},
                                          db="nw.db") + "\n[daemon]\nrecycle_after_runs = 4\n")

@@ -91,7 +91,7 @@ def test_article_history_with_diffs(db_path: Path) -> None:
 def test_source_health(db_path: Path) -> None:
     ds, name = make_datasette(db_path), database_name(db_path)
     got = {r["name"]: r for r in rows(ds, name, "source_health")}
-    assert set(got) == {"m31", "westjournal", "analysis"}
+    assert set(got) == {"m31", "westjournal", "analysis", "koreanews", "rusnews"}
     assert (got["m31"]["health"], got["m31"]["failures"], got["m31"]["last_status"]) == (
         "failing", 1, "failed")
     assert got["analysis"]["health"] == "ok" and got["analysis"]["articles"] == 5
@@ -187,7 +187,8 @@ def test_serve_command_serves_the_store_on_localhost(
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert got is not None, err
-    assert {row["name"] for row in got} == {"m31", "westjournal", "analysis"}
+    assert {row["name"] for row in got} == {"m31", "westjournal", "analysis", "koreanews",
+                                            "rusnews"}
     assert f"read-only at http://127.0.0.1:{port}/" in err
     assert 'class="nw-story"' in story and 'href="/newswatch/versions/1,1"' in story
     assert atom[0].startswith("application/atom+xml") and b"<entry>" in atom[1]

@@ -22,7 +22,8 @@ from newswatch.fixtures import FixtureSites
 
 BASE = "http://news.example/"
 BASES = {"m31": "http://127.0.0.1:8000", "westjournal": "http://127.0.0.1:8001",
-         "analysis": "http://127.0.0.1:8002"}
+         "analysis": "http://127.0.0.1:8002",
+         "koreanews": "http://127.0.0.1:8003", "rusnews": "http://127.0.0.1:8004"}
 
 RSS2 = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>t</title><link>http://news.example/</link>

@@ -33,7 +33,8 @@ from fixturesite.encodings import load_encoding_pages
 from newswatch.fixtures import FixtureSites
 
 BASES = {"m31": "http://127.0.0.1:1", "westjournal": "http://127.0.0.1:2",
-         "analysis": "http://127.0.0.1:3"}
+         "analysis": "http://127.0.0.1:3",
+         "koreanews": "http://127.0.0.1:4", "rusnews": "http://127.0.0.1:5"}
 ARTICLES = ["/analysis/why-central-banks-cut-slowly.html",
             "/analysis/container-freight-rates-and-prices.html",
             "/analysis/firm-friendship-pyongyang-moscow-relations.html",

@@ -49,7 +49,7 @@ def test_binds_only_loopback(srv) -> None:
         host, port = srv.bound_addresses[site]
         assert host == "127.0.0.1" and port > 0
         assert srv.base_url(site) == f"http://127.0.0.1:{port}"
-    assert len({srv.base_url(s) for s in srv.sites.names}) == 3
+    assert len({srv.base_url(s) for s in srv.sites.names}) == len(srv.sites.names) == 5
 
 
 def test_serves_every_state_with_real_headers(srv, sites) -> None:

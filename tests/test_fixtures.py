@@ -16,7 +16,8 @@ from fixturesite import expectgen
 from newswatch.fixtures import FixtureSites, load_encoding_pages, load_expectations
 
 BASES = {"m31": "http://127.0.0.1:8101", "westjournal": "http://127.0.0.1:8102",
-         "analysis": "http://127.0.0.1:8103"}
+         "analysis": "http://127.0.0.1:8103",
+         "koreanews": "http://127.0.0.1:8104", "rusnews": "http://127.0.0.1:8105"}
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 # A distinctive sentence of each seed page, as it must appear in its fixture article.
 SEED_SENTENCES = {
@@ -36,9 +37,11 @@ NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
       "news": "http://www.google.com/schemas/sitemap-news/0.9"}
 FEEDS = {"m31": ["/feed/", "/feed/atom/"],
          "westjournal": ["/feed/", "/feed/atom.xml", "/feed.rdf"],
-         "analysis": ["/rss.xml", "/atom.xml", "/index.rdf"]}
+         "analysis": ["/rss.xml", "/atom.xml", "/index.rdf"],
+         "koreanews": ["/rss.xml"], "rusnews": ["/rss.xml"]}
 SITEMAPS = {"m31": "/sitemap_index.xml", "westjournal": "/sitemap.xml",
-            "analysis": "/sitemap-index.xml"}
+            "analysis": "/sitemap-index.xml", "koreanews": "/sitemap-index.xml",
+            "rusnews": "/sitemap-index.xml"}
 
 
 class _Text(HTMLParser):
@@ -192,7 +195,7 @@ def test_timeline_events_follow_the_article_data(sites) -> None:
             if any(e.state == state for e in a.edits):
                 expected.add(("updated", a.site, a.path))
         assert {(e["kind"], e["site"], e["path"]) for e in entry["events"]} == expected, state
-    assert [len(s["events"]) for s in timeline] == [5, 0, 1, 1, 1, 0]
+    assert [len(s["events"]) for s in timeline] == [5, 0, 5, 1, 1, 0]
 
 
 def test_edit_appears_from_state_3_on(sites) -> None:
@@ -273,3 +276,17 @@ def test_encoding_pages(sites) -> None:
         declared = "charset=" in resp.headers["Content-Type"]
         assert declared == (spec.charset is not None)
         assert (f'<meta charset="{spec.charset}">' in text) == declared
+
+
+def test_timeline_topic_is_the_demo_query_as_run() -> None:
+    from extract.stems import rewrite
+    from newswatch.demo import TOPIC
+
+    timeline = json.loads((FixtureSites().root / "timeline.json").read_text("utf-8"))
+    assert timeline["topics_as_written"] == {"nk-russia": TOPIC}
+    assert timeline["topics"] == {name: rewrite(query, timeline["stems"][name])
+                                  for name, query in timeline["topics_as_written"].items()}
+    # with the default stems, the English terms are run as written
+    run = timeline["topics"]["nk-russia"]
+    assert run.startswith('("north korea" OR pyongyang OR dprk OR "kim jong un" OR 북한* OR')
+    assert ") AND (russia OR moscow OR putin OR kremlin OR 러시아* OR" in run

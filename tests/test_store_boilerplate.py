@@ -6,7 +6,8 @@ from newswatch.fixtures import FixtureSites
 from store import RawPage, Store
 
 BASES = {"m31": "http://127.0.0.1:1", "westjournal": "http://127.0.0.1:2",
-         "analysis": "http://127.0.0.1:3"}
+         "analysis": "http://127.0.0.1:3",
+         "koreanews": "http://127.0.0.1:4", "rusnews": "http://127.0.0.1:5"}
 LEAK = "editorial standards"  # a standard line inside every westjournal article body
 
 

@@ -17,7 +17,8 @@ from newswatch.fixtures import FixtureSites
 from store import dedupe
 
 BASES = {"m31": "http://127.0.0.1:18031", "westjournal": "http://127.0.0.1:18032",
-         "analysis": "http://127.0.0.1:18033"}
+         "analysis": "http://127.0.0.1:18033",
+         "koreanews": "http://127.0.0.1:18034", "rusnews": "http://127.0.0.1:18035"}
 
 
 @cache

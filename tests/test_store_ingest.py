@@ -247,7 +247,8 @@ def test_schema_is_migrated_once_in_wal_mode(tmp_path: Path) -> None:
                                            ("newswatch", "m003_signatures_multiply_shift"),
                                            ("newswatch", "m004_revisit_schedule"),
                                            ("newswatch", "m005_deliveries"),
-                                           ("newswatch", "m006_fts_indexed_at_commit")]
+                                           ("newswatch", "m006_fts_indexed_at_commit"),
+                                           ("newswatch", "m007_store_meta")]
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(articles)")}
     assert {"id", "url", "source", "title", "author", "published", "modified", "language",
             "sitename", "text", "text_hash", "first_seen", "last_seen", "last_changed",

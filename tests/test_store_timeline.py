@@ -24,7 +24,8 @@ from newswatch.fixtures import FIXTURES_DIR, FixtureSites
 from store import RawPage, Store
 
 BASES = {"m31": "http://127.0.0.1:18031", "westjournal": "http://127.0.0.1:18032",
-         "analysis": "http://127.0.0.1:18033"}
+         "analysis": "http://127.0.0.1:18033",
+         "koreanews": "http://127.0.0.1:18034", "rusnews": "http://127.0.0.1:18035"}
 TIMELINE = json.loads((FIXTURES_DIR / "timeline.json").read_text(encoding="utf-8"))
 
 

@@ -3,13 +3,16 @@ Datasette behaves the same as in newswatch."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+from datasette.app import Datasette
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extract.stems import rewrite
 from extract.topics import TopicMatcher
 from newswatch.exceptions import ConfigError
 
@@ -97,3 +100,53 @@ query = st.recursive(term, lambda q: st.tuples(q, st.sampled_from([" AND ", " OR
 def test_random_queries_agree_with_fts5(title: str, text: str, queries: list[str]) -> None:
     named = {f"q{i}": q for i, q in enumerate(queries)}
     assert TopicMatcher(named).match(title, text) == store_search(None, title, text, named)
+
+
+# Korean and Russian: the query as run (after `stems`) matches the inflected forms, and a
+# Datasette raw-mode search for that same query returns the same articles.
+KO_RU_QUERIES = {
+    "nk-russia": rewrite('("north korea" OR pyongyang OR 북한 OR 평양 OR КНДР OR Пхеньян) AND '
+                         "(russia OR moscow OR 러시아 OR 모스크바 OR Россия OR Москва)"),
+    "title-ko": rewrite("title:북한은"),
+    "near-ru": rewrite("NEAR(Пхеньян Москва, 8)"),
+    "kept-phrase": rewrite('"в Россию"'),
+}
+KO_RU_DOCS = [
+    ("북한은 러시아에 군대를 파견했다", "평양에서 열린 회담 뒤 북한의 병력이 러시아로 향했다."),
+    ("Делегация КНДР в Москве",
+     "Переговоры в Пхеньяне и в Москве: КНДР направила войска в Россию."),
+    ("한국은행 기준금리 동결", "서울에서 열린 회의에서 금리는 그대로 유지됐다."),
+    ("Цены на зерно", "Урожай в России оказался выше прогноза, сообщили в Москве."),
+    ("North Korea and Russia", "Pyongyang and Moscow signed a treaty."),
+]
+
+
+def test_korean_and_russian_queries_as_run() -> None:
+    assert KO_RU_QUERIES["nk-russia"] == (
+        '("north korea" OR pyongyang OR 북한* OR 평양* OR кндр* OR пхенья*) AND '
+        "(russia OR moscow OR 러시아* OR 모스크바* OR росс* OR москв*)")
+    matcher = TopicMatcher(KO_RU_QUERIES)
+    assert [matcher.match(*doc) for doc in KO_RU_DOCS] == [
+        ["nk-russia", "title-ko"], ["kept-phrase", "near-ru", "nk-russia"], [], [],
+        ["nk-russia"]]
+
+
+def test_topic_match_equals_a_datasette_raw_search(tmp_path: Path) -> None:
+    path = tmp_path / "ds.db"
+    db = sqlite_utils.Database(path)
+    db["articles"].insert_all(({"id": i, "title": t, "text": x}
+                               for i, (t, x) in enumerate(KO_RU_DOCS + DOCS)), pk="id")
+    db["articles"].enable_fts(["title", "text"], fts_version="FTS5")
+    db.close()
+    matcher = TopicMatcher({**KO_RU_QUERIES, **QUERIES})
+    ds = Datasette([str(path)])
+
+    async def search(query: str) -> set[int]:
+        response = await ds.client.get("/ds/articles.json", params={
+            "_search": query, "_searchmode": "raw", "_shape": "array", "_col": "id"})
+        assert response.status_code == 200, response.text[:300]
+        return {row["id"] for row in response.json()}
+
+    for name, query in {**KO_RU_QUERIES, **QUERIES}.items():
+        expected = {i for i, doc in enumerate(KO_RU_DOCS + DOCS) if name in matcher.match(*doc)}
+        assert asyncio.run(search(query)) == expected, name
