@@ -238,10 +238,14 @@ def _has_text(element: HtmlElement) -> bool:
     return bool(element.text_content().strip() or (element.tail or "").strip())
 
 
-def link_lists(links: list[Link]) -> Iterator[HtmlElement]:
-    """Runs of >= 2 adjacent siblings that are each one story link, plus their label."""
+def link_lists(links: list[Link], url: str = "") -> Iterator[HtmlElement]:
+    """Runs of >= 2 adjacent siblings that are each one story link, plus their label.
+
+    With the page's url, only links to other pages of the site count: a list of links to
+    other sites or documents (sources, commits, downloads) is the article's own."""
     items = dict.fromkeys(_link_item(link) for link in links
-                          if link.n_words >= LINK_ITEM_MIN_WORDS)  # ordered set
+                          if link.n_words >= LINK_ITEM_MIN_WORDS
+                          and (not url or other_page_of_site(link.href, url)))  # ordered set
     seen: set[HtmlElement] = set()
     for item in items:
         if item in seen:
@@ -342,6 +346,6 @@ def clean_tree(tree: HtmlElement, links: list[Link] | None = None,
     counts = {rule: _remove(elements, guard) for rule, elements in token_matches(tree).items()}
     counts["email-widget"] = _remove(email_widgets(tree, guard), guard)
     counts["author-box"] = _remove(author_boxes(links, guard), guard)
-    counts["link-list"] = _remove(link_lists(links), guard)
+    counts["link-list"] = _remove(link_lists(links, url), guard)
     counts["promo"] = _remove(promo_lines(links, url), guard) if url else 0
     return counts

@@ -75,6 +75,11 @@ STORY_LINK_MIN_WORDS = 4  # a headline link, for the running-text rule below
 # 15 of its 71 listing pages besides the other rules, none of 321 articles)
 STORY_LINKS_MIN = 5
 RUNNING_PARAGRAPH_WORDS = 40
+# ... and, whatever its paragraphs, an undeclared page with this many links to stories and
+# less text than INDEX_WORDS_PER_STORY_LINK words a link (a hub, a front page, a shop's
+# category: modern-dev, 7 more of its listing pages and none of 321 articles)
+INDEX_STORY_LINKS = 20
+INDEX_WORDS_PER_STORY_LINK = 20
 
 # share of paragraphs that are link titles in a merged blob of teasers; a page declaring
 # itself an article needs more (roundups link every item: "10 things in tech today")
@@ -102,6 +107,7 @@ class PageFacts:
     link_titles: dict[str, int] = field(default_factory=dict)
     passes: list[str] = field(default_factory=list)  # trafilatura modes asked besides precision
     index_url: str | None = None  # the URL looks like an index's (a hint, never evidence alone)
+    story_links: int = 0  # distinct headline links to the site's pages outside the page frame
 
 
 def reject_content_type(content_type: str | None) -> str | None:
@@ -231,6 +237,15 @@ def _running_words(tree: HtmlElement, headlines: list[HtmlElement]) -> int:
                if chunk and (words := word_count(chunk)) >= TEXT_RUN_WORDS)
 
 
+def _story_links(tree: HtmlElement, links: list[Link], titles: dict[str, int]) -> int:
+    """Distinct headline links (STORY_LINK_MIN_WORDS words) to pages of the site, outside
+    menus, headers and footers (mega-menus link hundreds of sections)."""
+    framed = {a for frame in tree.iter("nav", "header", "footer") for a in frame.iter("a")}
+    return len({link.text.casefold() for link in links
+                if link.n_words >= STORY_LINK_MIN_WORDS and link.element not in framed
+                and link.text.casefold() in titles})
+
+
 def _link_titles(links: list[Link], url: str) -> dict[str, int]:
     return {link.text.casefold(): link.n_words for link in links
             if link.n_words >= TEASER_MIN_WORDS and other_page_of_site(link.href, url)}
@@ -245,6 +260,7 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
         facts.article_signals = signals
         facts.link_titles = _link_titles(links, url)
         facts.index_url = _index_url(url)
+        facts.story_links = _story_links(tree, links, facts.link_titles)
     if "searchresultspage" in jsonld.types:
         return "search page (schema.org SearchResultsPage)"
     if classes & ERROR_BODY_CLASSES:
@@ -284,10 +300,15 @@ def reject_text(paragraphs: list[str], facts: PageFacts) -> str | None:
     share = TEASER_SHARE_DECLARED_ARTICLE if declared else TEASER_SHARE
     if teasers >= TEASER_MIN_COUNT and teasers >= share * len(paragraphs):
         return f"listing page ({teasers} of {len(paragraphs)} paragraphs are links to stories)"
-    longest = max(word_count(p) for p in paragraphs)
-    if declared or longest >= RUNNING_PARAGRAPH_WORDS:
+    if declared:
         return None
-    stories = sum(1 for n in facts.link_titles.values() if n >= STORY_LINK_MIN_WORDS)
+    stories = facts.story_links
+    if stories >= INDEX_STORY_LINKS and words < INDEX_WORDS_PER_STORY_LINK * stories:
+        return (f"listing page ({stories} links to stories and {words} words of text: "
+                f"under {INDEX_WORDS_PER_STORY_LINK} a link)")
+    longest = max(word_count(p) for p in paragraphs)
+    if longest >= RUNNING_PARAGRAPH_WORDS:
+        return None
     if stories >= STORY_LINKS_MIN:
         return (f"listing page ({stories} links to stories, no paragraph of running text:"
                 f" the longest has {longest} words)")

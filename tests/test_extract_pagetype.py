@@ -162,3 +162,18 @@ def test_schema_collection_page_wins_over_og_type_article() -> None:
             + json.dumps({"@context": "https://schema.org", "@type": "CollectionPage"})
             + "</script>")
     assert "schema.org" in (reason(listing(head=head), "https://site.example/economy/") or "")
+
+
+def test_a_hub_of_many_story_links_with_little_text_is_an_index() -> None:
+    """Blurbs long enough to pass for paragraphs, but 24 headline links and under 20 words of
+    text a link: a hub page; the same page declaring itself an article is kept."""
+    cards = "".join(
+        f'<div class="c"><a href="/2024/05/story-{n}/">Story number {n} about the harbour and '
+        f"the ferries</a><p>{' '.join(['Some words of a short summary of this story.'] * 5)}"
+        f"</p></div>" for n in range(1, 25))
+    html = (f"<!DOCTYPE html><html><head><title>Harbour hub</title>{{head}}</head><body><main>"
+            f"<h1>Harbour</h1>{cards}</main></body></html>")
+    assert "links to stories and" in (reason(html.replace("{head}", ""),
+                                             "https://site.example/hub/harbour") or "")
+    declared = html.replace("{head}", '<meta property="og:type" content="article">')
+    assert reason(declared, "https://site.example/hub/harbour") is None

@@ -7,11 +7,11 @@ thousandths; and a regression set of pages once read wrong must stay fixed.
 Reached when pinned (trafilatura 2.3.1):
 
     set          F1       precision  recall   trafilatura's best F1 (setting)
-    aeb-dev      0.9799   0.9751     0.9848   0.9751 (precision, no comments)
-    modern-dev   0.9402   0.9369     0.9436   0.9369 (precision, no comments)
-    pooled       0.9515   0.9478     0.9553   0.9478 (precision, no comments)
+    aeb-dev      0.9797   0.9746     0.9848   0.9751 (precision, no comments)
+    modern-dev   0.9409   0.9371     0.9447   0.9369 (precision, no comments)
+    pooled       0.9519   0.9477     0.9561   0.9478 (precision, no comments)
 
-    modern-dev listing and collection pages rejected: 36 of 71; article pages rejected: 1 of
+    modern-dev listing and collection pages rejected: 42 of 71; article pages rejected: 1 of
     230 (0113, whose text precision mode misses: 26 words of an FAQ).
 """
 
@@ -32,10 +32,10 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SETS = ("aeb-dev", "modern-dev")
 FLOORS = {  # set: (F1, precision, recall)
     "aeb-dev": (0.976, 0.971, 0.981),
-    "modern-dev": (0.937, 0.933, 0.940),
+    "modern-dev": (0.938, 0.934, 0.941),
     "pooled": (0.948, 0.944, 0.952),
 }
-LISTINGS_REJECTED_FLOOR = 35  # of modern-dev's 71 listing and collection pages
+LISTINGS_REJECTED_FLOOR = 41  # of modern-dev's 71 listing and collection pages
 ARTICLES_REJECTED_CEILING = 2  # of the 321 article pages of both sets
 
 # Pages once read wrong, by kind; each line is a must-contain (text starts with "+"), a
@@ -58,6 +58,8 @@ REGRESSIONS: dict[str, list[str]] = {
                         "-Also read: Who is Demis Hassabis"],
     "modern-dev/0127": ["-READ MORE: 23 unique and budget-friendly employee benefit ideas"],
     "modern-dev/0343": ["-Read more: A Guide to Small Business Accounting"],
+    # a list of links to another site (commits) is the article's, not a related list
+    "modern-dev/0389": ["+libgccjit: Allow casts between integers and pointers"],
     # schema.org CollectionPage on a page that also says og:type article
     "modern-dev/2967": ["rejected"],
     "modern-dev/2973": ["rejected"],
