@@ -77,8 +77,8 @@ def _precision_text(tree: HtmlElement) -> str:
     return text
 
 
-def _article_paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None,
-                        facts: pagetype.PageFacts) -> list[str]:
+def _article_paragraphs(tree: HtmlElement, url: str,
+                        boilerplate: frozenset[str] | None) -> list[str]:
     """Precision mode's paragraphs; the balanced mode's when precision found too little.
 
     Precision mode prunes link-heavy and comment-like blocks, and on some layouts the
@@ -91,7 +91,8 @@ def _article_paragraphs(tree: HtmlElement, boilerplate: frozenset[str] | None,
                            boilerplate)
     if pagetype.too_little_text(balanced):
         return paragraphs
-    facts.passes.append("balanced (precision mode found too little text)")
+    LOGGER.info("read in trafilatura's balanced mode: %s: precision mode found too little "
+                "text", url)
     return balanced
 
 
@@ -113,7 +114,7 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
     canonical = page_canonical_url(tree, url)
     meta = extract_page_metadata(tree, canonical or url, jsonld)
     clean.clean_tree(tree, links, url)
-    paragraphs = _article_paragraphs(tree, boilerplate, facts)
+    paragraphs = _article_paragraphs(tree, url, boilerplate)
     if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)
     body = join_paragraphs(paragraphs)
