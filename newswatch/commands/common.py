@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from newswatch.config import Config, config_path, load_config
+from newswatch.durations import parse_duration
+from newswatch.exceptions import ConfigError
 
 CONFIG_HELP = "Config file (default: $NEWSWATCH_CONFIG, else ./newswatch.toml)."
 VERBOSE_HELP = "More log output: library warnings and INFO (-vv: debug)."
@@ -18,6 +21,23 @@ def config_from(ctx: click.Context) -> Config:
     """The validated config named by --config / $NEWSWATCH_CONFIG / ./newswatch.toml."""
     root = ctx.find_root()
     return load_config((root.obj or {}).get("config_path"))
+
+
+def since_window(since: str | None) -> timedelta | None:
+    """A `--since DURATION` option as a time span; a bad duration is a usage error."""
+    if since is None:
+        return None
+    try:
+        return timedelta(seconds=parse_duration(since))
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--since") from None
+
+
+def unknown_topic(config: Config, name: str, key: str) -> ConfigError:
+    """The error for a topic name the config does not define, listing those it does."""
+    names = ", ".join(sorted(t.name for t in config.topics)) or "none"
+    return ConfigError(f"no topic named {name!r} (configured: {names})",
+                       path=str(config.path), key=key)
 
 
 def optional_config(ctx: click.Context) -> Config | None:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
-from newswatch.commands.common import config_from
-from newswatch.durations import parse_duration
-from newswatch.exceptions import ConfigError
+from newswatch.commands.common import config_from, since_window, unknown_topic
 
 DEFAULT_LIMIT = 100
 
@@ -33,22 +29,14 @@ def command(ctx: click.Context, since: str | None, topic: str | None, as_json: b
     from store.queries import open_read_only, recent_events
 
     config = config_from(ctx)
-    window = None
-    if since is not None:
-        try:
-            window = parse_duration(since)
-        except ValueError as exc:
-            raise ConfigError(str(exc), key="--since") from None
-    known = config.topic_queries()
-    if topic is not None and topic not in known:
-        names = ", ".join(sorted(known)) or "none"
-        raise ConfigError(f"no topic named {topic!r} (configured: {names})",
-                          path=str(config.path), key="--topic")
+    window = since_window(since)
+    if topic is not None and topic not in config.topic_queries():
+        raise unknown_topic(config, topic, "--topic")
     if limit is None:
         limit = 0 if window is not None else DEFAULT_LIMIT
     conn = open_read_only(config.db)
     try:
-        rows = recent_events(conn, since=timedelta(seconds=window) if window else None,
+        rows = recent_events(conn, since=window,
                              topic=topic, limit=limit or None)
     finally:
         conn.close()

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from newswatch.commands.common import config_from
-from newswatch.exceptions import ConfigError
+from newswatch.commands.common import config_from, unknown_topic
 
 
 @click.command(name="feed")
@@ -38,9 +37,7 @@ def command(ctx: click.Context, topic: str, out: str | None) -> None:
             " (SELECT 1 FROM json_each(events.topics) WHERE value = ?) LIMIT 1",
             (topic,)).fetchone() is not None
         if not known:
-            names = ", ".join(sorted(config.topic_queries())) or "none"
-            raise ConfigError(f"no topic named {topic!r} (configured: {names})",
-                              path=str(config.path), key="TOPIC")
+            raise unknown_topic(config, topic, "TOPIC")
         xml = topic_feed(conn, topic)
     finally:
         conn.close()

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from extract.stems import STEMS_MODES
-from newswatch.commands.common import config_from
+from newswatch.commands.common import config_from, since_window, unknown_topic
 from newswatch.config import Config, Topic
-from newswatch.durations import parse_duration
 from newswatch.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def command(ctx: click.Context, name: str | None, test_query: str | None, stems:
     from store.queries import open_read_only
 
     config = config_from(ctx)
-    window = _window(since)
+    window = since_window(since)
     chosen = _chosen(config, name)
     if stems is not None and test_query is None:
         raise ConfigError("--stems applies to a --test query", key="--stems")
@@ -60,24 +59,13 @@ def command(ctx: click.Context, name: str | None, test_query: str | None, stems:
         conn.close()
 
 
-def _window(since: str | None) -> timedelta | None:
-    if since is None:
-        return None
-    try:
-        return timedelta(seconds=parse_duration(since))
-    except ValueError as exc:
-        raise ConfigError(str(exc), key="--since") from None
-
-
 def _chosen(config: Config, name: str | None) -> list[Topic]:
     if name is None:
         return list(config.topics)
     for topic in config.topics:
         if topic.name == name:
             return [topic]
-    names = ", ".join(t.name for t in config.topics) or "none"
-    raise ConfigError(f"no topic named {name!r} (configured: {names})",
-                      path=str(config.path), key="NAME")
+    raise unknown_topic(config, name, "NAME")
 
 
 def _show_topic(conn: sqlite3.Connection, topic: Topic, window: timedelta | None) -> None:
