@@ -73,12 +73,6 @@ def _html(folder: Path, page_id: str) -> bytes:
     return gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes())
 
 
-def load_pages(aeb_dir: Path = AEB_DIR) -> dict[str, tuple[str, bytes]]:
-    """aeb-dev's pages: id -> (url, raw HTML bytes)."""
-    truth = json.loads((aeb_dir / "ground-truth.json").read_text("utf-8"))
-    return {page_id: (truth[page_id]["url"], _html(aeb_dir, page_id)) for page_id in sorted(truth)}
-
-
 def load_set(name: str, listings: bool = True) -> list[Page]:
     """A dev set's article pages with their truth, and (modern-dev) its listing pages."""
     folder = DATASETS[name]

@@ -5,6 +5,7 @@ is one of the costlier walks over a big page."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -41,14 +42,18 @@ FILE_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|csv|jpe?g|png|gif|mp[34]
 def other_page_of_site(href: str, url: str) -> bool:
     """Whether `href` on the page at `url` leads to another web page of the same site: not
     a file (PDF, image...), not another site, not a place on the same page."""
-    return _SiteOf.of(url).other_page(href)
+    return _site_of(url).other_page(href)
+
+
+@lru_cache(maxsize=4)
+def _site_of(url: str) -> _SiteOf:
+    # the page being extracted asks for each of its links up to three times (teasers,
+    # related lists, promos) and menus repeat the same addresses
+    return _SiteOf(url)
 
 
 class _SiteOf:
-    """The answers of `other_page_of_site` for one page, kept: a page asks for each of its
-    links twice (teasers, promos) and menus repeat the same addresses."""
-
-    _last: _SiteOf | None = None
+    """The answers of `other_page_of_site` for one page, kept per address."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -56,13 +61,6 @@ class _SiteOf:
         self.here = (here.path, here.query)
         self.host = (here.hostname or "").removeprefix("www.")
         self.answers: dict[str, bool] = {}
-
-    @classmethod
-    def of(cls, url: str) -> _SiteOf:
-        last = cls._last
-        if last is None or last.url != url:
-            last = cls._last = cls(url)
-        return last
 
     def other_page(self, href: str) -> bool:
         answer = self.answers.get(href)

@@ -260,7 +260,8 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
         facts.article_signals = signals
         facts.link_titles = _link_titles(links, url)
         facts.index_url = _index_url(url)
-        facts.story_links = _story_links(tree, links, facts.link_titles)
+        # only pages that do not declare themselves articles are judged by it
+        facts.story_links = 0 if signals else _story_links(tree, links, facts.link_titles)
     if "searchresultspage" in jsonld.types:
         return "search page (schema.org SearchResultsPage)"
     if classes & ERROR_BODY_CLASSES:
