@@ -3,15 +3,15 @@
 Stages, one module each, in order:
 
     decode       bytes -> str (header, BOM, meta charset, detection)     extract.decode
-    parse        str -> lxml tree (trafilatura's tolerant loader)
+    parse        str -> lxml tree (trafilatura's loader, C-level classes)  extract.parse
     pagetype     feeds, error, search, listing and tag pages rejected     extract.pagetype
     metadata     canonical URL, title, author, dates, language, tags      extract.canonical,
                                                                           extract.metadata
     clean        page furniture removed from the tree by its structure    extract.clean
-    trafilatura  the main text: precision mode (its readability/justext   extract.options
-                 comparison when its own pass found well under the page's
-                 paragraph text); the balanced mode when precision found
-                 too little to be an article
+    trafilatura  the main text: precision mode (its readability/justext   extract.cascade,
+                 comparison when its own pass found well under the page's  extract.options
+                 paragraph text, reusing that pass's trees); the balanced
+                 mode when precision found too little to be an article
     postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
     repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
@@ -25,14 +25,15 @@ Stages, one module each, in order:
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
 
+from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
-from extract import clean, pagetype, postclean, repeated
+from extract import cascade, clean, pagetype, postclean, repeated
 from extract.canonical import page_canonical_url
 from extract.decode import decode_body
 from extract.fingerprint import signature, text_hash
@@ -41,6 +42,7 @@ from extract.links import page_links
 from extract.metadata import extract_page_metadata
 from extract.normalize import join_paragraphs, split_paragraphs, strip_bullet, word_count
 from extract.options import COMPARE_BELOW_CHARS, COMPARE_BELOW_SHARE, extractor
+from extract.parse import parse_html
 from extract.record import Article, Extraction
 
 LOGGER = logging.getLogger(__name__)
@@ -50,13 +52,16 @@ class NotAnArticle(Exception):
     """Raised inside the pipeline with the reason a page is not an article."""
 
 
-def _trafilatura_text(tree: HtmlElement, options: Extractor) -> str:
-    document = bare_extraction(tree, options=options)  # works on a copy of the tree
-    body = getattr(document, "body", None) if document is not None else None
+def _body_text(body: _Element | None) -> str:
     if body is None:
         return ""
     postclean.clean_body(body)
     return xmltotxt(body, include_formatting=False)
+
+
+def _trafilatura_text(tree: HtmlElement, options: Extractor) -> str:
+    document = bare_extraction(tree, options=options)  # works on a copy of the tree
+    return _body_text(getattr(document, "body", None) if document is not None else None)
 
 
 def _paragraphs(text: str, boilerplate: frozenset[str] | None) -> list[str]:
@@ -70,10 +75,12 @@ def _precision_text(tree: HtmlElement) -> str:
     """Precision mode's text: its own pass, and the readability/justext comparison when
     that pass found little, or well under the page's paragraph text (on some layouts the
     pass picks one block of a longer article: an FAQ, a box, the first section)."""
-    text = _trafilatura_text(tree, extractor(fast=True))
-    if len(text) < COMPARE_BELOW_CHARS or word_count(text) < COMPARE_BELOW_SHARE * sum(
-            word_count(p.text_content()) for p in tree.iter("p")):
-        text = _trafilatura_text(tree, extractor(fast=False))
+    page_words = sum(word_count(p.text_content()) for p in tree.iter("p"))
+    first = cascade.fast_pass(tree)
+    # cleaned on a copy: the comparison weighs the body as trafilatura's pass made it
+    text = _body_text(deepcopy(first.body)) if first.found else ""
+    if len(text) < COMPARE_BELOW_CHARS or word_count(text) < COMPARE_BELOW_SHARE * page_words:
+        text = _body_text(cascade.compared(first))
     return text
 
 
@@ -83,7 +90,8 @@ def _article_paragraphs(tree: HtmlElement, url: str,
 
     Precision mode prunes link-heavy and comment-like blocks, and on some layouts the
     block holding the article with them: a page is only called "too little text" when
-    the balanced mode finds too little as well."""
+    the balanced mode finds too little as well (on the tree as precision mode's cascade
+    pruned it, which is where the balanced mode's own cascade starts too)."""
     paragraphs = _paragraphs(_precision_text(tree), boilerplate)
     if not pagetype.too_little_text(paragraphs):
         return paragraphs
@@ -103,7 +111,7 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
     text = decode_body(html, content_type).text
     if reason := pagetype.reject_markup(text):
         raise NotAnArticle(reason)
-    tree = load_html(text)
+    tree = parse_html(text)
     if tree is None:
         raise NotAnArticle("empty or unparsable page")
     jsonld = read_jsonld(tree)
