@@ -8,6 +8,7 @@ Stages, one module each, in order:
     metadata     canonical URL, title, author, dates, language, tags      extract.canonical,
                                                                           extract.metadata
     clean        page furniture removed from the tree by its structure    extract.clean
+    rescue       data tables kept from trafilatura's discards by name     extract.rescue
     trafilatura  the main text: precision mode (its readability/justext   extract.cascade,
                  comparison when its own pass found well under the page's  extract.options
                  paragraph text, reusing that pass's trees); the balanced
@@ -33,7 +34,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
-from extract import cascade, clean, pagetype, postclean, repeated
+from extract import cascade, clean, pagetype, postclean, repeated, rescue
 from extract.canonical import page_canonical_url
 from extract.decode import decode_body
 from extract.fingerprint import signature, text_hash
@@ -122,6 +123,7 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
     canonical = page_canonical_url(tree, url)
     meta = extract_page_metadata(tree, canonical or url, jsonld)
     clean.clean_tree(tree, links, url)
+    rescue.keep_data_tables(tree)
     paragraphs = _article_paragraphs(tree, url, boilerplate)
     if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)

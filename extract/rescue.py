@@ -1,0 +1,50 @@
+"""Data tables that trafilatura would discard for the name of the block around them.
+
+trafilatura drops blocks whose class or id carries a furniture word ("embed", "slide",
+"meta", "banner", "teaser", "link"...), before looking at what they hold. Some site
+builders name every custom block that way: Webflow wraps each piece of custom HTML in
+`div.w-embed`, so a comparison table set in one vanished from the text (modern-dev 0019,
+0061). A table of three or more rows is article content wherever it sits, except in the
+page frame (menus, headers, footers, sidebars), so such a block loses the names that would
+get it discarded. Everything else about the block is left to trafilatura, which still
+drops link-heavy tables (navigation grids, widgets of links).
+
+On the dev sets this changes 4 of 321 articles: modern-dev F1 +0.0017, aeb-dev unchanged.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+from trafilatura.xpaths import (
+    OVERALL_DISCARD_XPATH,
+    PRECISION_DISCARD_XPATH,
+    TEASER_DISCARD_XPATH,
+)
+
+# the discards by class/id name (the hidden-element and caption rules are not names)
+_BY_NAME = (OVERALL_DISCARD_XPATH[0], *TEASER_DISCARD_XPATH, *PRECISION_DISCARD_XPATH[1:])
+_NAMES = ("class", "id", "role")
+_FRAME = frozenset({"nav", "header", "footer", "aside"})
+TABLE_MIN_ROWS = 3
+
+
+def _data_tables(tree: HtmlElement) -> list[HtmlElement]:
+    return [table for table in tree.iter("table")
+            if len(table.findall(".//tr")) >= TABLE_MIN_ROWS]
+
+
+def keep_data_tables(tree: HtmlElement) -> int:
+    """Unname the blocks trafilatura would discard by name that hold a data table;
+    returns how many. Pages without a data table cost one walk over their tables."""
+    if not _data_tables(tree):
+        return 0
+    unnamed = 0
+    for xpath in _BY_NAME:
+        for block in xpath(tree):
+            if (any(ancestor.tag in _FRAME for ancestor in block.iterancestors())
+                    or not _data_tables(block)):
+                continue
+            for name in _NAMES:
+                block.attrib.pop(name, None)
+            unnamed += 1
+    return unnamed

@@ -1,0 +1,67 @@
+"""A data table is article content even when the block around it has a furniture name
+(extract.rescue): Webflow's `w-embed`, a "slide", a "teaser"... but not in the page frame."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from extract import extract_page
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PARAGRAPH = ("Tipping customs differ between kinds of service, and a chart makes the choice "
+             "easier for diners who want to reward good work without doing sums at the "
+             "table. ")
+
+
+def _table(label: str, rows: int = 4) -> str:
+    cells = "".join(f"<tr><td>{label} service {i}</td><td>{10 + i}%</td></tr>"
+                    for i in range(rows))
+    return f"<table><tr><th>Service</th><th>Tip</th></tr>{cells}</table>"
+
+
+def _page(inside: str) -> str:
+    return (f"<html><head><title>Tip chart</title></head><body>"
+            f"<nav><a href='/'>Home</a></nav><article><h1>Tip chart</h1>"
+            f"<p>{PARAGRAPH * 3}</p>{inside}<p>{PARAGRAPH * 2}</p></article></body></html>")
+
+
+def _text(html: str) -> str:
+    result = extract_page(html, "https://blog.example/tips")
+    assert result.article is not None, result.reason
+    return result.article.text
+
+
+def test_a_table_in_a_block_named_embed_or_slide_is_kept() -> None:
+    for wrapper in ("<div class='w-embed'><style>td {{ color: red }}</style>"
+                    "<div class='responsive-table'>{t}</div></div>",
+                    "<div class='listicle-slides'>{t}</div>",
+                    "<section class='article-teaser-table'>{t}</section>"):
+        text = _text(_page(wrapper.format(t=_table("Quick"))))
+        assert "Quick service 3" in text, wrapper
+
+
+def test_furniture_without_a_data_table_still_goes() -> None:
+    embed = "<div class='w-embed'><p>Embedded widget: rate this article now</p></div>"
+    small = "<div class='slide'>" + _table("Tiny", rows=1) + "</div>"
+    text = _text(_page(embed + small))
+    assert "rate this article" not in text
+    assert "Tiny service 0" not in text
+
+
+def test_a_table_in_the_page_frame_is_not_kept() -> None:
+    html = _page("").replace(
+        "</article>", "</article><aside><div class='widget-embed'>"
+        + _table("Sidebar") + "</div></aside>")
+    assert "Sidebar service" not in _text(html)
+
+
+def test_webflow_tables_of_a_real_page_are_read() -> None:
+    # modern-dev 0061: two tip charts in div.w-embed; the text had neither
+    folder = SHARED / "modern-dev"
+    url = json.loads((folder / "ground-truth.json").read_text("utf-8"))["0061"]["url"]
+    html = gzip.decompress((folder / "html" / "0061.html.gz").read_bytes())
+    text = extract_page(html, url).article.text  # type: ignore[union-attr]
+    assert "Quick Service Restaurant" in text
+    assert "Bathroom Attendant" in text
