@@ -32,45 +32,45 @@ from trafilatura.xpaths import (
 # the discards by class/id name (the hidden-element and caption rules are not names)
 _BY_NAME = (OVERALL_DISCARD_XPATH[0], *TEASER_DISCARD_XPATH, *PRECISION_DISCARD_XPATH[1:])
 _FRAME = frozenset({"nav", "header", "footer", "aside"})
+# what trafilatura's discards look at, before its conversion of lists to list/item
+_BLOCKS = frozenset({"div", "section", "span", "p", "ul", "ol", "li"})
 TABLE_MIN_ROWS = 3
 
 
 @lru_cache(maxsize=4096)
 def _discarded(attribute: str, value: str) -> bool:
-    """Whether trafilatura discards a block for this one class token or id."""
+    """Whether trafilatura discards a block for this one class token, id or role."""
     probe = fromstring("<div><div></div></div>")
     probe[0].set(attribute, value)
     return any(xpath(probe) for xpath in _BY_NAME)
 
 
-def _unname(block: HtmlElement) -> None:
-    """Drop the class tokens and the id that get the block discarded, keep the others
-    (trafilatura finds the main container by names such as "content" and "article")."""
-    if (ident := block.get("id")) is not None and _discarded("id", ident):
-        del block.attrib["id"]
+def _unname(block: HtmlElement) -> bool:
+    """Drop the class tokens, id and role that get the block discarded, keep the others
+    (trafilatura finds the main container by names such as "content" and "article");
+    whether there were any."""
+    found = False
+    for name in ("id", "role"):
+        if (value := block.get(name)) is not None and _discarded(name, value):
+            del block.attrib[name]
+            found = True
     if (classes := block.get("class")) is not None:
         kept = [token for token in classes.split() if not _discarded("class", token)]
-        block.set("class", " ".join(kept))
-    if (role := block.get("role")) is not None and _discarded("role", role):
-        del block.attrib["role"]
-
-
-def _data_tables(tree: HtmlElement) -> list[HtmlElement]:
-    return [table for table in tree.iter("table")
-            if len(table.findall(".//tr")) >= TABLE_MIN_ROWS]
+        if len(kept) < len(classes.split()):
+            block.set("class", " ".join(kept))
+            found = True
+    return found
 
 
 def keep_data_tables(tree: HtmlElement) -> int:
-    """Unname the blocks trafilatura would discard by name that hold a data table;
-    returns how many. Pages without a data table cost one walk over their tables."""
-    if not _data_tables(tree):
-        return 0
+    """Unname the blocks around data tables that trafilatura would discard by name;
+    returns how many. A page without tables costs one search for them."""
     unnamed = 0
-    for xpath in _BY_NAME:
-        for block in xpath(tree):
-            if (any(ancestor.tag in _FRAME for ancestor in block.iterancestors())
-                    or not _data_tables(block)):
-                continue
-            _unname(block)
-            unnamed += 1
+    for table in tree.iter("table"):
+        if len(table.findall(".//tr")) < TABLE_MIN_ROWS:
+            continue
+        blocks = list(table.iterancestors())
+        if any(block.tag in _FRAME for block in blocks):
+            continue
+        unnamed += sum(_unname(block) for block in blocks if block.tag in _BLOCKS)
     return unnamed
