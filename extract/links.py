@@ -39,6 +39,27 @@ FILE_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|csv|jpe?g|png|gif|mp[34]
                        re.I)
 
 
+# links to these are follow/share buttons, never an article's sources
+SOCIAL_HOST = re.compile(
+    r"(?:^|\.)(?:facebook|twitter|x|instagram|linkedin|youtube|tiktok|pinterest|reddit|"
+    r"whatsapp|telegram|t|threads|bsky|mastodon|flipboard|vk|ok|weibo|line)\.[a-z.]+$", re.I)
+
+
+def other_site(href: str, url: str) -> bool:
+    """Whether `href` on the page at `url` is an absolute link to another site (other than
+    a social network's)."""
+    if not href.startswith(("http://", "https://", "//")):
+        return False
+    host = (urlsplit(href).hostname or "").removeprefix("www.")
+    here = _site_of(url).host
+    return bool(host) and not _same_site(host, here) and not SOCIAL_HOST.search(host)
+
+
+def _same_site(host: str, other: str) -> bool:
+    return not host or other == host or other.endswith("." + host) or \
+        host.endswith("." + other)
+
+
 def other_page_of_site(href: str, url: str) -> bool:
     """Whether `href` on the page at `url` leads to another web page of the same site: not
     a file (PDF, image...), not another site, not a place on the same page."""
@@ -80,6 +101,4 @@ class _SiteOf:
             return False
         if (target.path, target.query) == self.here:
             return False
-        host, other = self.host, (target.hostname or "").removeprefix("www.")
-        return not host or other == host or other.endswith("." + host) or \
-            host.endswith("." + other)
+        return _same_site(self.host, (target.hostname or "").removeprefix("www."))

@@ -65,3 +65,32 @@ def test_webflow_tables_of_a_real_page_are_read() -> None:
     text = extract_page(html, url).article.text  # type: ignore[union-attr]
     assert "Quick Service Restaurant" in text
     assert "Bathroom Attendant" in text
+
+
+def _list(hrefs: list[str], label: str = "Source study number {i} on tipping") -> str:
+    items = "".join(f"<li><a href='{href}'>{label.format(i=i)}</a></li>"
+                    for i, href in enumerate(hrefs))
+    return f"<p>The figures come from these studies:</p><ul>{items}</ul>"
+
+
+def test_a_list_of_links_to_other_sites_is_the_articles() -> None:
+    sources = [f"https://journal{i}.example.org/paper/{i}" for i in range(5)]
+    text = _text(_page(_list(sources)))
+    assert "Source study number 4 on tipping" in text
+
+
+def test_lists_of_the_sites_own_pages_or_of_social_networks_still_go() -> None:
+    own = [f"/tips/story-{i}" for i in range(5)]
+    assert "Source study number" not in _text(_page(_list(own)))
+    social = ["https://www.facebook.com/tipblog", "https://twitter.com/tipblog",
+              "https://www.instagram.com/tipblog", "https://www.linkedin.com/company/tip"]
+    assert "Follow 3" not in _text(_page(_list(social, "Follow {i}")))
+    # the same short links to other sites are read as a list of text
+    elsewhere = [f"https://journal{i}.example.org/" for i in range(4)]
+    assert "Follow 3" in _text(_page(_list(elsewhere, "Follow {i}")))
+
+
+def test_a_list_of_links_elsewhere_in_the_page_frame_is_not_kept() -> None:
+    sources = [f"https://partner{i}.example.net/" for i in range(5)]
+    html = _page("").replace("</article>", "</article><footer>" + _list(sources) + "</footer>")
+    assert "Source study number" not in _text(html)
