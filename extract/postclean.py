@@ -72,11 +72,19 @@ def drop_noise_lines(body: _Element) -> int:
     return removed
 
 
+def _in_table(element: _Element) -> bool:
+    return any(ancestor.tag == "table" for ancestor in element.iterancestors())
+
+
 def drop_repeated_lines(body: _Element) -> int:
-    """A line identical to the line before it (a caption echoed by its alt text)."""
+    """A line identical to the line before it (a caption echoed by its alt text). Table
+    cells are not lines: a row says "Yes | Yes" as often as it needs."""
     removed = 0
     previous = None
     for element in list(body.iter("p", "head")):
+        if _in_table(element):
+            previous = None
+            continue
         text = _text(element).casefold()
         if text and text == previous:
             delete_element(element, keep_tail=False)

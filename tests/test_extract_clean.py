@@ -187,6 +187,17 @@ def test_clean_body_on_trafilatura_output() -> None:
     assert counts == {"noise-lines": 1, "repeated-lines": 1, "trailing-headings": 1}
 
 
+def test_equal_table_cells_are_not_repeated_lines() -> None:
+    body = Element("body")
+    table = SubElement(body, "table")
+    for name in ("Aetna", "Cigna"):
+        row = SubElement(table, "row")
+        for text in (name, "Yes", "Yes"):
+            SubElement(SubElement(row, "cell"), "p").text = text
+    assert clean_body(body)["repeated-lines"] == 0
+    assert [p.text for p in body.iter("p")] == ["Aetna", "Yes", "Yes", "Cigna", "Yes", "Yes"]
+
+
 def test_repeated_site_lines_are_learned_and_dropped() -> None:
     standing = "Our reporting is funded by readers like you. Read our editorial standards."
     other = [f"Story {n}: the {topic} committee met on {day} and heard {n + 3} witnesses "
