@@ -8,6 +8,9 @@ which would be stored as a bogus "article". Pages are rejected with a reason, in
 3. `reject_page`, on the parsed page, before extraction:
    - search page: schema.org SearchResultsPage; error page: an error body class (error404),
      whatever else the page says;
+   - a shop's grid: many teaser cards (extract.cards) showing a price, unless the page
+     declares itself an article by more than the og:type and article:published_time that
+     themes set on every page;
    and, unless the page declares itself an article (og:type article, a schema.org
    Article, article:published_time, a single-post body class, itemprop=articleBody):
    - error page: a short title/heading such as "404 Not Found", "Page not found";
@@ -19,11 +22,15 @@ which would be stored as a bogus "article". Pages are rejected with a reason, in
      /page/2/ or ?page=2 doubles the running text allowed, but is never evidence alone:
      article URLs of some CMSes carry `?idx=...&page=1`);
 4. `reject_text`, on the extracted paragraphs, whatever the page declared: too little
-   text (in both trafilatura modes: extract.core), or a text made of the page's links to
+   text (in both trafilatura modes: extract.core), a text made of the page's links to
    other stories of the site (a merged blob of teasers; a page declaring itself an article
-   needs a larger share, as roundups link every item); and, on a page that does not
-   declare itself an article, many links to stories and no paragraph of running text
-   (teaser blurbs, product tiles, link directories).
+   needs a larger share, as roundups link every item), many teaser cards and next to no
+   text, or paragraphs that are mostly names linking to pages of the site (an A-Z index);
+   on a page declaring itself an article by no more than og:type and
+   article:published_time, a text repeating the teaser cards' blurbs, or with no sentence
+   at all (a schedule, a menu); and, on a page that does not declare itself an article,
+   many links to stories and no paragraph of running text (teaser blurbs, product tiles,
+   link directories).
 
 Links to files and other sites (a resource page's PDFs, a reading list) are not teasers.
 """
@@ -31,14 +38,16 @@ Links to files and other sites (a resource page's PDFs, a reading list) are not 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from lxml.html import HtmlElement
 
+from extract.cards import Cards, echo, teaser_cards
 from extract.jsonld import JsonLd
 from extract.links import Link, other_page_of_site
-from extract.normalize import word_count
+from extract.normalize import strip_bullet, word_count
 
 NON_HTML_TYPES = {
     "application/rss+xml": "feed", "application/atom+xml": "feed", "application/rdf+xml": "feed",
@@ -67,6 +76,10 @@ LISTING_BODY_CLASSES = frozenset({"archive", "category", "tag", "tax", "author",
                                   "section-front", "listing", "tag-page", "category-page"})
 ARTICLE_BODY_CLASSES = frozenset({"single", "single-post", "article-page", "post-template-default"})
 OG_ARTICLE = "og:type article"
+PUBLISHED_TIME = "article:published_time"
+# declarations that themes and SEO plugins set on every page of a site, shop and section
+# fronts included: a page with no other is judged by the cards rules below as undeclared
+SITE_WIDE_SIGNALS = frozenset({OG_ARTICLE, PUBLISHED_TIME})
 MIN_WORDS = 25  # below this the "article" is a stub, a gallery or a failed extraction
 TEASER_MIN_WORDS = 3  # a link with at least this many words reads as a story title
 STORY_LINK_MIN_WORDS = 4  # a headline link, for the running-text rule below
@@ -98,6 +111,32 @@ CARD_WORDS = 80  # a teaser card (headline, blurb, byline) is smaller than this
 LISTING_MIN_RUNNING_WORDS = 60
 LISTING_RUNNING_WORDS_PER_HEADLINE = 10
 
+# Rules on the runs of teaser cards (extract.cards) and on the text, each with the nearest
+# real article's figure on both dev sets (321 articles, docs/extraction.md):
+# - a shop's grid, on a page not declaring itself an article beyond SITE_WIDE_SIGNALS:
+#   this many cards showing a price (such articles: at most 1; any article: 7)
+PRICED_CARDS = 11
+# - cards and no text, whatever the page declares: this many linked items and under
+#   THIN_WORDS_PER_ITEM words of text an item (nearest: 4.3 words an item with 15 items,
+#   4.8 with 27)
+THIN_ITEMS = 30
+THIN_WORDS_PER_ITEM = 2
+# - an index of names (an A-Z list), whatever the page declares: this many paragraphs
+#   that are the whole label of a link to a page of the site, and this share of all
+#   (articles: at most 9 such paragraphs, 10% of theirs)
+LABEL_PARAGRAPHS = 20
+LABEL_SHARE = 0.6
+# on a page not declaring itself an article beyond SITE_WIDE_SIGNALS:
+# - a text that repeats the cards (a front page of blurbs, an episode list): this share
+#   of its words, repeating at least ECHO_MIN_CARDS different cards (such articles: at
+#   most 2%; a roundup declaring itself an article reaches 87%, hence the restriction)
+ECHO_SHARE = 0.6
+ECHO_MIN_CARDS = 5
+# - a text with no line this long has no sentence: a schedule, a menu, a table of names
+#   and figures (such articles: 38 words at the least, 26 on one another rule rejects;
+#   any article: 17, a race's results table)
+SENTENCE_WORDS = 10
+
 
 @dataclass
 class PageFacts:
@@ -108,6 +147,18 @@ class PageFacts:
     link_titles: dict[str, int] = field(default_factory=dict)
     index_url: str | None = None  # the URL looks like an index's (a hint, never evidence alone)
     story_links: int = 0  # distinct headline links to the site's pages outside the page frame
+    cards: Cards = field(default_factory=Cards)
+    links: list[Link] = field(default_factory=list)  # for the index-of-names rule
+    url: str = ""
+
+    @property
+    def declared(self) -> bool:
+        return _declared(self.article_signals)
+
+
+def _declared(signals: list[str]) -> bool:
+    """Whether the page declares itself an article beyond what themes set everywhere."""
+    return not set(signals) <= SITE_WIDE_SIGNALS
 
 
 def reject_content_type(content_type: str | None) -> str | None:
@@ -144,11 +195,12 @@ def _article_signals(tree: HtmlElement, jsonld: JsonLd, classes: set[str]) -> li
         signals.append(OG_ARTICLE)
     if jsonld.is_article:
         signals.append("schema.org Article")
-    if tree.find('.//meta[@property="article:published_time"]') is not None:
-        signals.append("article:published_time")
+    # xpath, not find: ElementPath's predicates make a Python object of every element
+    if tree.xpath('boolean(.//meta[@property="article:published_time"])'):
+        signals.append(PUBLISHED_TIME)
     if classes & ARTICLE_BODY_CLASSES or any(c.startswith("postid-") for c in classes):
         signals.append("single-post body class")
-    if tree.find('.//*[@itemprop="articleBody"]') is not None:
+    if tree.xpath('boolean(.//*[@itemprop="articleBody"])'):
         signals.append("itemprop articleBody")
     return signals
 
@@ -237,10 +289,18 @@ def _running_words(tree: HtmlElement, headlines: list[HtmlElement]) -> int:
                if chunk and (words := word_count(chunk)) >= TEXT_RUN_WORDS)
 
 
-def _story_links(tree: HtmlElement, links: list[Link], titles: dict[str, int]) -> int:
+def _frame_links(tree: HtmlElement) -> set[HtmlElement]:
+    """Links of the page frame: menus, and headers and footers not of an article or a
+    card (a teaser's headline is often in its `<header>`); mega-menus link hundreds of
+    sections."""
+    return {a for frame in tree.iter("nav", "header", "footer")
+            if frame.tag == "nav" or next(frame.iterancestors("article"), None) is None
+            for a in frame.iter("a")}
+
+
+def _story_links(links: list[Link], titles: dict[str, int], framed: set[HtmlElement]) -> int:
     """Distinct headline links (STORY_LINK_MIN_WORDS words) to pages of the site, outside
-    menus, headers and footers (mega-menus link hundreds of sections)."""
-    framed = {a for frame in tree.iter("nav", "header", "footer") for a in frame.iter("a")}
+    the page frame."""
     return len({link.text.casefold() for link in links
                 if link.n_words >= STORY_LINK_MIN_WORDS and link.element not in framed
                 and link.text.casefold() in titles})
@@ -256,12 +316,19 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
     """Why the parsed page is not an article, or None. Fills `facts` for `reject_text`."""
     classes = _body_classes(tree)
     signals = _article_signals(tree, jsonld, classes)
+    framed = _frame_links(tree)
+    # the rules reading the cards' prices and texts are for pages not declaring themselves
+    # articles; the others only count them
+    cards = teaser_cards(tree, links, url, framed, read=not _declared(signals))
     if facts is not None:
         facts.article_signals = signals
         facts.link_titles = _link_titles(links, url)
         facts.index_url = _index_url(url)
         # only pages that do not declare themselves articles are judged by it
-        facts.story_links = 0 if signals else _story_links(tree, links, facts.link_titles)
+        facts.story_links = 0 if signals else _story_links(links, facts.link_titles, framed)
+        facts.cards = cards
+        facts.links = links
+        facts.url = url
     if "searchresultspage" in jsonld.types:
         return "search page (schema.org SearchResultsPage)"
     if classes & ERROR_BODY_CLASSES:
@@ -269,6 +336,9 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
     if (types := jsonld.listing_types) and not jsonld.is_article:
         # more specific than og:type article, which many themes set on every page
         return f"listing page (schema.org {', '.join(sorted(types))})"
+    if cards.priced >= PRICED_CARDS and not _declared(signals):
+        # before extraction: a shop's category is not worth reading
+        return f"listing page ({cards.priced} product cards with prices)"
     if signals:
         return None
     if _is_error(tree):
@@ -276,14 +346,64 @@ def reject_page(tree: HtmlElement, url: str, jsonld: JsonLd, links: list[Link],
     return _search_reason(url, classes) or _listing_reason(tree, url, classes)
 
 
-def _is_teaser(paragraph: str, link_titles: dict[str, int]) -> bool:
-    """A line that is a story link, or mostly one ("Title — Author, 21 May 2025")."""
-    folded = paragraph.casefold()
-    if folded in link_titles:
-        return True
-    words = word_count(folded)
-    return any(n >= TEASER_TITLE_SHARE * words and n < words and title in folded
-               for title, n in link_titles.items())
+def _teasers(paragraphs: list[str], counts: list[int], link_titles: dict[str, int]) -> int:
+    """Lines that are a story link, or mostly one ("Title — Author, 21 May 2025")."""
+    # by length: a line is searched only for the titles making half its words or more
+    by_words = sorted((n, title) for title, n in link_titles.items())
+    lengths = [n for n, _ in by_words]
+    count = 0
+    for paragraph, words in zip(paragraphs, counts, strict=True):
+        folded = paragraph.casefold()
+        if folded in link_titles:
+            count += 1
+            continue
+        shorter = by_words[bisect_left(lengths, TEASER_TITLE_SHARE * words):
+                           bisect_left(lengths, words)]
+        count += any(title in folded for _, title in shorter)
+    return count
+
+
+def _names_reason(paragraphs: list[str], counts: list[int], facts: PageFacts) -> str | None:
+    """An index of names: most paragraphs are the whole label of a link to another page of
+    the site (an A-Z list, a list of episodes by name)."""
+    needed = max(LABEL_PARAGRAPHS, LABEL_SHARE * len(paragraphs))
+    lines = [strip_bullet(p).casefold() for p in paragraphs]
+    titled = sum(1 for line in lines if line in facts.link_titles)
+    # the other labels are names of one or two words (with a list's bullet, three), which
+    # link_titles leaves out
+    short = [line for line, words in zip(lines, counts, strict=True)
+             if words <= TEASER_MIN_WORDS and line not in facts.link_titles]
+    if titled + len(short) < needed:
+        return None
+    hrefs: dict[str, list[str]] = {}
+    for link in facts.links:
+        if 0 < link.n_words < TEASER_MIN_WORDS:
+            hrefs.setdefault(link.text.casefold(), []).append(link.href)
+    labels = titled + sum(1 for line in short
+                          if any(other_page_of_site(h, facts.url) for h in hrefs.get(line, ())))
+    if labels < needed:
+        return None
+    return (f"listing page ({labels} of {len(paragraphs)} paragraphs are names linking to "
+            f"pages of the site)")
+
+
+def _cards_reason(paragraphs: list[str], counts: list[int], facts: PageFacts) -> str | None:
+    cards, words = facts.cards, sum(counts)
+    if cards.items >= THIN_ITEMS and words < THIN_WORDS_PER_ITEM * cards.items:
+        return f"listing page ({cards.items} linked cards and {words} words of text)"
+    if len(paragraphs) >= LABEL_PARAGRAPHS and (
+            reason := _names_reason(paragraphs, counts, facts)):
+        return reason
+    if facts.declared:
+        return None
+    if cards.texts:
+        echoed, echoed_cards = echo(list(zip(paragraphs, counts, strict=True)), cards)
+        if echoed_cards >= ECHO_MIN_CARDS and echoed >= ECHO_SHARE * words:
+            return (f"listing page ({echoed} of {words} words are the text of "
+                    f"{echoed_cards} teaser cards)")
+    if (longest := max(counts)) < SENTENCE_WORDS:
+        return f"not an article text (no sentence: the longest line has {longest} words)"
+    return None
 
 
 def too_little_text(paragraphs: list[str]) -> bool:
@@ -292,21 +412,24 @@ def too_little_text(paragraphs: list[str]) -> bool:
 
 def reject_text(paragraphs: list[str], facts: PageFacts) -> str | None:
     """Why the extracted text is not an article text, or None."""
-    words = sum(word_count(p) for p in paragraphs)
+    counts = [word_count(p) for p in paragraphs]
+    words = sum(counts)
     if words < MIN_WORDS:
         return f"too little text ({words} words, in both trafilatura modes)"
-    teasers = sum(1 for p in paragraphs if _is_teaser(p, facts.link_titles))
+    teasers = _teasers(paragraphs, counts, facts.link_titles)
     declared = bool(facts.article_signals)
     share = TEASER_SHARE_DECLARED_ARTICLE if declared else TEASER_SHARE
     if teasers >= TEASER_MIN_COUNT and teasers >= share * len(paragraphs):
         return f"listing page ({teasers} of {len(paragraphs)} paragraphs are links to stories)"
+    if reason := _cards_reason(paragraphs, counts, facts):
+        return reason
     if declared:
         return None
     stories = facts.story_links
     if stories >= INDEX_STORY_LINKS and words < INDEX_WORDS_PER_STORY_LINK * stories:
         return (f"listing page ({stories} links to stories and {words} words of text: "
                 f"under {INDEX_WORDS_PER_STORY_LINK} a link)")
-    longest = max(word_count(p) for p in paragraphs)
+    longest = max(counts)
     if longest >= RUNNING_PARAGRAPH_WORDS:
         return None
     if stories >= STORY_LINKS_MIN:
