@@ -58,8 +58,10 @@ REGRESSIONS: dict[str, list[str]] = {
                         "-Also read: Who is Demis Hassabis"],
     "modern-dev/0127": ["-READ MORE: 23 unique and budget-friendly employee benefit ideas"],
     "modern-dev/0343": ["-Read more: A Guide to Small Business Accounting"],
-    # a list of links to another site (commits) is the article's, not a related list
-    "modern-dev/0389": ["+libgccjit: Allow casts between integers and pointers"],
+    # a list of links to another site (commits) is the article's, not a related list; a
+    # table row with two equal cells lost the second as a repeated line
+    "modern-dev/0389": ["+libgccjit: Allow casts between integers and pointers",
+                        "+| Unwinding. | 80% | 80% |"],
     # schema.org CollectionPage on a page that also says og:type article
     "modern-dev/2967": ["rejected"],
     "modern-dev/2973": ["rejected"],
@@ -78,8 +80,6 @@ REGRESSIONS: dict[str, list[str]] = {
     "modern-dev/0061": ["+Bathroom Attendant", "+Full Service Restaurant"],
     # a list of links to other sites (sources), which trafilatura dropped as navigation
     "modern-dev/0069": ["+Home Depot (Dewalt)", "+Amazon (Klein Tools)"],
-    # a table row with two equal cells lost the second as a repeated line
-    "modern-dev/0389": ["+| Unwinding. | 80% | 80% |"],
 }
 
 
