@@ -73,6 +73,21 @@ def test_date_from_the_page_text_when_there_is_no_structured_date() -> None:
     assert extract(article("", byline)).published == "2024-05-02"
 
 
+def test_a_date_written_out_by_the_title_is_found_past_the_site_chrome() -> None:
+    chrome = "".join(f"<div>Notice {n}: the ferry terminal car park closes for works on "
+                     f"weekdays, and the cafe opens late in the winter season.</div>"
+                     for n in range(40))
+    html = article(byline="<div>Posted on May 2, 2024 by the harbour desk</div>").replace(
+        "<body>", f"<body>{chrome}")
+    assert extract(html).published == "2024-05-02"
+
+
+def test_a_copyright_year_is_not_a_publication_date() -> None:
+    html = article().replace("</body>", "<footer>Copyright 2023 Harbour Times. All rights "
+                                        "reserved.</footer></body>")
+    assert extract(html, "https://harbour.example.net/ferries/").published is None
+
+
 def test_missing_values_are_none_not_placeholders() -> None:
     a = extract(article(html_attrs=""))
     assert a.author is None and a.modified is None and a.language is None
