@@ -24,7 +24,7 @@ LIBRARY_LINE = re.compile(rf"^\S+ \S+ (WARNING|ERROR|CRITICAL)\s+({'|'.join(LIBR
                           re.M)
 # a page trafilatura declines with "discarding data: None" (navigation only, no text)
 NAV_ONLY = ('<html><head><title>Moved</title></head>'
-            '<body><nav><a href="/">Home</a></nav></body></html>')
+            '<body><nav><a href="/"><img src="/logo.png" alt=""></a></nav></body></html>')
 
 
 @pytest.fixture

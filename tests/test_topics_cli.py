@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import config_text, run_cli, run_newswatch
 
 from newswatch.demo import TOPIC
 from newswatch.fixture_server import FixtureServer
 from store.datasette_app import database_name, make_datasette
-from tests.conftest import config_text, run_cli, run_newswatch
 
 KO_RU_ON_TOPIC = 4  # two Korean and two Russian on-topic articles from state 2
 
