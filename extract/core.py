@@ -125,6 +125,7 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
     clean.clean_tree(tree, links, url)
     rescue.keep_data_tables(tree)
     rescue.keep_source_lists(tree, url)
+    rescue.keep_anchored_headings(tree, url)
     paragraphs = _article_paragraphs(tree, url, boilerplate)
     if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)

@@ -60,6 +60,16 @@ def _same_site(host: str, other: str) -> bool:
         host.endswith("." + other)
 
 
+def same_page(href: str, url: str) -> bool:
+    """Whether `href` on the page at `url` leads to a place on that page (an anchor, the
+    page's own address: a table of contents, a permalink; an empty href is the page)."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return True
+    target, here = urlsplit(urljoin(url, href)), urlsplit(url)
+    return (target.netloc, target.path) == (here.netloc, here.path)
+
+
 def other_page_of_site(href: str, url: str) -> bool:
     """Whether `href` on the page at `url` leads to another web page of the same site: not
     a file (PDF, image...), not another site, not a place on the same page."""

@@ -27,8 +27,8 @@ def _page(inside: str) -> str:
             f"<p>{PARAGRAPH * 3}</p>{inside}<p>{PARAGRAPH * 2}</p></article></body></html>")
 
 
-def _text(html: str) -> str:
-    result = extract_page(html, "https://blog.example/tips")
+def _text(html: str, url: str = "https://blog.example/tips") -> str:
+    result = extract_page(html, url)
     assert result.article is not None, result.reason
     return result.article.text
 
@@ -94,3 +94,15 @@ def test_a_list_of_links_elsewhere_in_the_page_frame_is_not_kept() -> None:
     sources = [f"https://partner{i}.example.net/" for i in range(5)]
     html = _page("").replace("</article>", "</article><footer>" + _list(sources) + "</footer>")
     assert "Source study number" not in _text(html)
+
+
+
+def test_section_titles_linked_to_their_own_page_stay() -> None:
+    # modern-dev 0091: <h3 id="x"><a href="#x">Cognitive Benefits</a></h3>, which
+    # precision mode dropped as linked teaser headlines
+    folder = SHARED / "modern-dev"
+    url = json.loads((folder / "ground-truth.json").read_text("utf-8"))["0091"]["url"]
+    html = gzip.decompress((folder / "html" / "0091.html.gz").read_bytes())
+    lines = _text(html.decode("utf-8"), url).split("\n")
+    for title in ("Cognitive Benefits", "Emotional Benefits", "Factors to Consider"):
+        assert title in lines, title
