@@ -4,6 +4,7 @@ rejected with a reason; article pages (with or without declarations) are not."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -164,16 +165,30 @@ def test_schema_collection_page_wins_over_og_type_article() -> None:
     assert "schema.org" in (reason(listing(head=head), "https://site.example/economy/") or "")
 
 
-def test_a_hub_of_many_story_links_with_little_text_is_an_index() -> None:
-    """Blurbs long enough to pass for paragraphs, but 24 headline links and under 20 words of
-    text a link: a hub page; the same page declaring itself an article is kept."""
+def _hub(blurb: Callable[[int], str], head: str = "") -> str:
     cards = "".join(
         f'<div class="c"><a href="/2024/05/story-{n}/">Story number {n} about the harbour and '
-        f"the ferries</a><p>{' '.join(['Some words of a short summary of this story.'] * 5)}"
-        f"</p></div>" for n in range(1, 25))
-    html = (f"<!DOCTYPE html><html><head><title>Harbour hub</title>{{head}}</head><body><main>"
+        f"the ferries</a><p>{blurb(n)}</p></div>" for n in range(1, 25))
+    return (f"<!DOCTYPE html><html><head><title>Harbour hub</title>{head}</head><body><main>"
             f"<h1>Harbour</h1>{cards}</main></body></html>")
-    assert "links to stories and" in (reason(html.replace("{head}", ""),
-                                             "https://site.example/hub/harbour") or "")
-    declared = html.replace("{head}", '<meta property="og:type" content="article">')
-    assert reason(declared, "https://site.example/hub/harbour") is None
+
+
+def test_a_hub_of_many_story_links_with_little_text_is_an_index() -> None:
+    """Blurbs long enough to pass for paragraphs, but 24 headline links and under 20 words of
+    text a link: a hub page."""
+    same = _hub(lambda n: " ".join(["Some words of a short summary of this story."] * 5))
+    assert "links to stories and" in (reason(same, "https://site.example/hub/harbour") or "")
+
+
+def test_a_hub_saying_og_type_article_is_an_index_a_declared_article_is_kept() -> None:
+    """og:type article alone is what themes say on every page; a schema.org Article is a
+    declaration (a roundup of 24 linked items with their summaries is kept)."""
+    def blurb(n: int) -> str:
+        return " ".join(f"Summary {n} of this story, word {w}." for w in range(6))
+
+    url = "https://site.example/hub/harbour"
+    og_only = _hub(blurb, '<meta property="og:type" content="article">')
+    assert (reason(og_only, url) or "").startswith("listing page"), reason(og_only, url)
+    declared = _hub(blurb, '<script type="application/ld+json">{"@type": "NewsArticle", '
+                           '"headline": "Harbour"}</script>')
+    assert reason(declared, url) is None
