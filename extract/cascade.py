@@ -44,8 +44,12 @@ class FastPass:
 
     @property
     def found(self) -> bool:
-        # bare_extraction returns nothing below this size
-        return len(self.text) >= extractor(fast=True).min_output_size
+        return _found(self.text)
+
+
+def _found(text: str) -> bool:
+    # bare_extraction returns nothing below this size
+    return len(text) >= extractor(fast=True).min_output_size
 
 
 def fast_pass(tree: HtmlElement) -> FastPass:
@@ -70,4 +74,4 @@ def compared(first: FastPass) -> _Element | None:
     `bare_extraction` without `fast` returns, from the fast pass's trees."""
     body, text = compare_extraction(first.cleaned, copy(first.tree), first.body, first.text,
                                     extractor(fast=False))
-    return body if len(text) >= extractor(fast=True).min_output_size else None
+    return body if _found(text) else None

@@ -8,7 +8,8 @@ Stages, one module each, in order:
     metadata     canonical URL, title, author, dates, language, tags      extract.canonical,
                                                                           extract.metadata
     clean        page furniture removed from the tree by its structure    extract.clean
-    rescue       data tables kept from trafilatura's discards by name     extract.rescue
+    rescue       data tables, source lists and anchored section titles    extract.rescue
+                 kept from trafilatura's discards
     trafilatura  the main text: precision mode (its readability/justext   extract.cascade,
                  comparison when its own pass found well under the page's  extract.options
                  paragraph text, reusing that pass's trees); the balanced

@@ -63,11 +63,7 @@ def _same_site(host: str, other: str) -> bool:
 def same_page(href: str, url: str) -> bool:
     """Whether `href` on the page at `url` leads to a place on that page (an anchor, the
     page's own address: a table of contents, a permalink; an empty href is the page)."""
-    href = href.strip()
-    if not href or href.startswith("#"):
-        return True
-    target, here = urlsplit(urljoin(url, href)), urlsplit(url)
-    return (target.netloc, target.path) == (here.netloc, here.path)
+    return _site_of(url).same_page(href.strip())
 
 
 def other_page_of_site(href: str, url: str) -> bool:
@@ -84,12 +80,14 @@ def _site_of(url: str) -> _SiteOf:
 
 
 class _SiteOf:
-    """The answers of `other_page_of_site` for one page, kept per address."""
+    """The page's address, parsed once, and the answers of `other_page_of_site` for it,
+    kept per link."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         here = urlsplit(url)
         self.here = (here.path, here.query)
+        self.address = (here.netloc, here.path)
         self.host = (here.hostname or "").removeprefix("www.")
         self.answers: dict[str, bool] = {}
 
@@ -98,6 +96,12 @@ class _SiteOf:
         if answer is None:
             answer = self.answers[href] = self._other_page(href)
         return answer
+
+    def same_page(self, href: str) -> bool:
+        if not href or href.startswith("#"):
+            return True
+        target = urlsplit(urljoin(self.url, href))
+        return (target.netloc, target.path) == self.address
 
     def _other_page(self, href: str) -> bool:
         if not href or href.startswith("#"):
