@@ -15,6 +15,7 @@ Stages, one module each, in order:
                  paragraph text, reusing that pass's trees); the balanced
                  mode when precision found too little to be an article
     postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
+    echoes       the title opening the text, a second copy of the article  extract.echoes
     repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
     record       normalised text, text_hash, MinHash signature            extract.normalize,
@@ -35,7 +36,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
-from extract import cascade, clean, pagetype, postclean, repeated, rescue
+from extract import cascade, clean, echoes, pagetype, postclean, repeated, rescue
 from extract.canonical import page_canonical_url
 from extract.decode import decode_body
 from extract.fingerprint import signature, text_hash
@@ -123,11 +124,13 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
         raise NotAnArticle(reason)
     canonical = page_canonical_url(tree, url)
     meta = extract_page_metadata(tree, canonical or url, jsonld)
+    headlines = [meta.title or "", *(h1.text_content() for h1 in tree.iter("h1"))]
     clean.clean_tree(tree, links, url)
     rescue.keep_data_tables(tree)
     rescue.keep_source_lists(tree, url)
     rescue.keep_anchored_headings(tree, url)
     paragraphs = _article_paragraphs(tree, url, boilerplate)
+    paragraphs = echoes.drop_second_copies(echoes.drop_title_echo(paragraphs, headlines))
     if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)
     body = join_paragraphs(paragraphs)
