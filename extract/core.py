@@ -16,6 +16,8 @@ Stages, one module each, in order:
                  mode when precision found too little to be an article
     postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
     echoes       the title opening the text, a second copy of the article  extract.echoes
+    container    paragraphs from outside the article's container: after it, extract.container
+                 and the bylines and dates above it
     repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
     record       normalised text, text_hash, MinHash signature            extract.normalize,
@@ -36,7 +38,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
-from extract import cascade, clean, echoes, pagetype, postclean, repeated, rescue
+from extract import cascade, clean, container, echoes, pagetype, postclean, repeated, rescue
 from extract.canonical import page_canonical_url
 from extract.decode import decode_body
 from extract.fingerprint import signature, text_hash
@@ -131,6 +133,7 @@ def _extract(html: bytes | str, url: str, content_type: str | None,
     rescue.keep_anchored_headings(tree, url)
     paragraphs = _article_paragraphs(tree, url, boilerplate)
     paragraphs = echoes.drop_second_copies(echoes.drop_title_echo(paragraphs, headlines))
+    paragraphs = container.drop_outside(paragraphs, tree)
     if reason := pagetype.reject_text(paragraphs, facts):
         raise NotAnArticle(reason)
     body = join_paragraphs(paragraphs)

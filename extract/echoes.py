@@ -10,22 +10,16 @@
   a large share of the text (`COPY_MIN_SHARE`): short repeated runs are the article's own
   (a meal plan's identical days, a table's repeated rows, a chorus) and are kept.
 
-Pure functions over paragraph lists; paragraphs are compared by their words, case-folded.
+Pure functions over normalised paragraphs (extract.normalize), compared case-folded; the
+title by its words only, as headings and `<title>`s punctuate it differently.
 """
 
 from __future__ import annotations
 
-import re
-
-from extract.normalize import word_count
+from extract.normalize import word_count, words_key
 
 COPY_MIN_PARAGRAPHS = 3
 COPY_MIN_SHARE = 0.25
-_WORD = re.compile(r"\w+")
-
-
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 def drop_title_echo(paragraphs: list[str], titles: list[str]) -> list[str]:
@@ -33,8 +27,8 @@ def drop_title_echo(paragraphs: list[str], titles: list[str]) -> list[str]:
     `<h1>` headings and its metadata title), word for word."""
     if not paragraphs:
         return paragraphs
-    first = _key(paragraphs[0])
-    if first and any(first == _key(title) for title in titles if title):
+    first = words_key(paragraphs[0])
+    if first and any(first == words_key(title) for title in titles if title):
         return paragraphs[1:]
     return paragraphs
 
@@ -51,17 +45,19 @@ def _copy_length(keys: list[str], start: int, earlier: int) -> int:
 def drop_second_copies(paragraphs: list[str]) -> list[str]:
     """`paragraphs` without the runs that repeat an earlier run and hold at least
     `COPY_MIN_SHARE` of the words; the first copy stays."""
-    keys = [_key(p) for p in paragraphs]
-    counts = [word_count(p) for p in paragraphs]
-    total = sum(counts)
+    keys = [p.casefold() for p in paragraphs]  # paragraphs come whitespace-normalised
     first: dict[str, int] = {}
     for index, key in enumerate(keys):
         first.setdefault(key, index)
+    if len(first) == len(keys):
+        return paragraphs  # nothing repeats: most pages
+    counts = [word_count(p) for p in paragraphs]
+    total = sum(counts)
     dropped: set[int] = set()
     index = 0
     while index < len(keys):
         earlier = first[keys[index]]
-        if earlier < index and keys[index]:
+        if earlier < index:
             length = _copy_length(keys, index, earlier)
             if (length >= COPY_MIN_PARAGRAPHS
                     and sum(counts[index:index + length]) >= COPY_MIN_SHARE * total):

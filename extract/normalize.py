@@ -17,7 +17,9 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 _UNSPACED = re.compile("[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
                        "\u4e00-\u9fff\uf900-\ufaff]")
 CHARS_PER_WORD_UNSPACED = 2
-_LIST_BULLET = re.compile(r"^[-•·▪◦*]\s+")
+BULLETS = "-•·▪◦*"
+_LIST_BULLET = re.compile(rf"^[{BULLETS}]\s+")
+_WORD = re.compile(r"\w+")
 
 
 def normalize_paragraph(paragraph: str) -> str:
@@ -31,6 +33,13 @@ def word_count(text: str) -> int:
     if text.isascii():
         return spaced
     return spaced + len(_UNSPACED.findall(text)) // CHARS_PER_WORD_UNSPACED
+
+
+def words_key(text: str) -> str:
+    """A text's words, case-folded, one space apart: what two renderings of the same line
+    (a paragraph, the page element it came from, a title) have in common, whatever the
+    markup did to punctuation, spacing and bullets."""
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def split_paragraphs(text: str) -> list[str]:

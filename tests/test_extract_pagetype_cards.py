@@ -79,7 +79,8 @@ def test_a_grid_of_cards_with_next_to_no_text_is_a_listing_even_declared() -> No
     """Award pages declaring themselves articles (og:type, a single-post body class), made
     of 32 picture cards and two sentences."""
     intro = ("<p>Meet the winners of this year's harbour design awards, chosen by our jury "
-             "of architects, engineers and sailors from over four hundred entries.</p>")
+             "of architects, engineers and sailors from over four hundred entries sent in "
+             "this spring.</p>")
     grid = '<div class="grid">' + "".join(picture_card(n) for n in range(32)) + "</div>"
     html = page(f"<h1>Best of year</h1>{intro}{grid}", OG_ARTICLE + SCHEMA_ARTICLE)
     assert "32 linked cards and" in (reason(html) or "")
