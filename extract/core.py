@@ -15,10 +15,10 @@ Stages, one module each, in order:
                  paragraph text, reusing that pass's trees); the balanced
                  mode when precision found too little to be an article
     postclean    credit lines, UI labels, echoes, trailing headings       extract.postclean
+    repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     echoes       the title opening the text, a second copy of the article  extract.echoes
     container    paragraphs from outside the article's container: after it, extract.container
                  and the bylines and dates above it
-    repeated     paragraphs learned as boilerplate of the site (optional) extract.repeated
     pagetype     a text that is a blob of teasers, or too short, rejected extract.pagetype
     record       normalised text, text_hash, MinHash signature            extract.normalize,
                                                                           extract.fingerprint

@@ -37,8 +37,8 @@ def word_count(text: str) -> int:
 
 def words_key(text: str) -> str:
     """A text's words, case-folded, one space apart: what two renderings of the same line
-    (a paragraph, the page element it came from, a title) have in common, whatever the
-    markup did to punctuation, spacing and bullets."""
+    (a paragraph and the page's title) have in common, whatever the markup did to
+    punctuation, spacing and bullets."""
     return " ".join(_WORD.findall(text.casefold()))
 
 
