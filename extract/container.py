@@ -40,7 +40,8 @@ PARTS = frozenset((*BLOCKS, "td", "th", "table", "thead", "tbody", "tfoot", "ul"
 
 def _line_key(text: str) -> str:
     # whitespace and a leading bullet folded as the paragraphs were: cheap enough for
-    # every block of a page (words_key's regular expression cost 1 ms a page more)
+    # every block of a page (matching word by word, by regular expression, cost 1 ms
+    # a page more)
     line = " ".join(text.split())
     return strip_bullet(line) if line[:1] in BULLETS else line
 
@@ -118,9 +119,10 @@ def drop_outside(paragraphs: list[str], tree: HtmlElement) -> list[str]:
     container = _container(traced, [word_count(p) for p in paragraphs])
     if container is None:
         return paragraphs
+    # the container is an ancestor of a traced paragraph, so one at least is inside
     inside = [e is not None and _inside(e, container) for e in traced]
-    first = inside.index(True) if True in inside else 0
-    last = max((i for i, flag in enumerate(inside) if flag), default=len(paragraphs))
+    first = inside.index(True)
+    last = len(inside) - 1 - inside[::-1].index(True)
     kept = [p for i, (p, e) in enumerate(zip(paragraphs, traced, strict=True))
             if e is None or inside[i] or first <= i <= last
             or (i < first and not _is_line(p))]

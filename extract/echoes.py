@@ -16,7 +16,8 @@ title by its words only, as headings and `<title>`s punctuate it differently.
 
 from __future__ import annotations
 
-from extract.normalize import word_count, words_key
+from extract.fingerprint import words
+from extract.normalize import word_count
 
 COPY_MIN_PARAGRAPHS = 3
 COPY_MIN_SHARE = 0.25
@@ -27,8 +28,8 @@ def drop_title_echo(paragraphs: list[str], titles: list[str]) -> list[str]:
     `<h1>` headings and its metadata title), word for word."""
     if not paragraphs:
         return paragraphs
-    first = words_key(paragraphs[0])
-    if first and any(first == words_key(title) for title in titles if title):
+    first = words(paragraphs[0])
+    if first and any(first == words(title) for title in titles if title):
         return paragraphs[1:]
     return paragraphs
 

@@ -19,7 +19,6 @@ _UNSPACED = re.compile("[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
 CHARS_PER_WORD_UNSPACED = 2
 BULLETS = "-•·▪◦*"
 _LIST_BULLET = re.compile(rf"^[{BULLETS}]\s+")
-_WORD = re.compile(r"\w+")
 
 
 def normalize_paragraph(paragraph: str) -> str:
@@ -33,13 +32,6 @@ def word_count(text: str) -> int:
     if text.isascii():
         return spaced
     return spaced + len(_UNSPACED.findall(text)) // CHARS_PER_WORD_UNSPACED
-
-
-def words_key(text: str) -> str:
-    """A text's words, case-folded, one space apart: what two renderings of the same line
-    (a paragraph and the page's title) have in common, whatever the markup did to
-    punctuation, spacing and bullets."""
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 def split_paragraphs(text: str) -> list[str]:

@@ -126,8 +126,7 @@ def keep_anchored_headings(tree: HtmlElement, url: str) -> int:
     returns how many. Precision mode drops a heading that is a link as a teaser's; these
     are the article's section titles."""
     anchors = [a for heading in tree.iter(*HEADINGS) for a in heading.iter("a")
-               if same_page(a.get("href") or "", url)
-               or other_site(a.get("href") or "", url)]
+               if same_page(href := a.get("href") or "", url) or other_site(href, url)]
     for anchor in anchors:
         anchor.drop_tag()
     return len(anchors)
